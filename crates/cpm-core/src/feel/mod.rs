@@ -1,0 +1,7 @@
+//! FEEL (DMN 1.5 "Friendly Enough Expression Language"): syntax tree, parser, evaluator and
+//! the built-in function library.
+//!
+//! Pipeline position: first stage. Text → [`ast`] (via `parser`) → values (via `eval`).
+
+pub mod ast;
+pub mod err;
