@@ -1,11 +1,19 @@
 //! cpm-core: the only place where cpm computes decisions and process transitions.
 //!
-//! Pipeline: [`feel`] (lexer, parser, evaluator, built-ins) → `source` (YAML/JSON models
-//! with spans) → `compile` (resolve, type-check, analyse) → `bundle` (MessagePack,
-//! content hash) → `decide` (tables, hit policies, graphs, explanations) → `api` (the one
-//! serializable boundary every adapter calls).
+//! Pipeline: [`feel`] (lexer, parser, evaluator, built-ins) → [`source`] (YAML/JSON models
+//! with locations) → [`compile`] (resolve, type-check, analyse → [`ir`]) → [`bundle`]
+//! (MessagePack, content hash) → [`decide`] (tables, hit policies, graphs, explanations)
+//! → [`api`] (the one serializable boundary every adapter calls).
 //!
 //! The core does no I/O, never reads the clock, and never uses floats for decisions.
+#![deny(missing_docs)]
 
+pub mod api;
+pub mod bundle;
+pub mod canonical;
+pub mod compile;
+pub mod decide;
 pub mod feel;
+pub mod ir;
+pub mod source;
 pub mod value;

@@ -251,3 +251,36 @@ pub enum UnaryTests {
     /// `not(t1, t2, ...)`: matches when no test matches.
     Not(Vec<UnaryTest>),
 }
+
+impl std::fmt::Display for TypeRef {
+    /// The type in FEEL syntax (`list<number>`, `context<a: string>`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeRef::Any => f.write_str("Any"),
+            TypeRef::Null => f.write_str("Null"),
+            TypeRef::Named(n) => f.write_str(n),
+            TypeRef::List(t) => write!(f, "list<{t}>"),
+            TypeRef::Range(t) => write!(f, "range<{t}>"),
+            TypeRef::Context(fields) => {
+                f.write_str("context<")?;
+                for (i, (n, t)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{n}: {t}")?;
+                }
+                f.write_str(">")
+            }
+            TypeRef::Function(params, result) => {
+                f.write_str("function<")?;
+                for (i, t) in params.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                write!(f, "> -> {result}")
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The one serializable boundary every adapter calls (CLI, edge component, browser package).
+//!
+//! Pipeline position: last. Each operation takes a request and returns an answer tagged
+//! `"type": "success" | "failure"`; each has a `_json_str` twin taking and returning JSON
+//! text. Answers are written as canonical JSON (see [`crate::canonical`]) so every target
+//! gives byte-identical output for the same bundle and request.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::{self, Bundle, BundleError};
+use crate::canonical;
+use crate::compile::{self, Diagnostic, SourceText};
+use crate::decide::{DecideError, Engine, Options};
+use crate::feel::eval::Limits;
+use crate::value::json;
+
+/// A request to evaluate one decision.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideRequest {
+    /// The decision's name.
+    pub decision: String,
+    /// Input data by name (missing inputs are null).
+    #[serde(default)]
+    pub input: serde_json::Value,
+    /// Whether to include the explanation (default true).
+    #[serde(default = "yes")]
+    pub explain: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An error at the boundary: a stable code, a message a person can act on, and where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable kebab-case code; tests in every language assert on it.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The failing input path (`Customer.age`), for input errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl ErrorDetail {
+    /// An error with `code` and `message`.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            help: None,
+            path: None,
+        }
+    }
+}
+
+impl From<&DecideError> for ErrorDetail {
+    fn from(e: &DecideError) -> Self {
+        Self {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            help: None,
+            path: e.path().map(str::to_owned),
+        }
+    }
+}
+
+impl From<&BundleError> for ErrorDetail {
+    fn from(e: &BundleError) -> Self {
+        Self::new("bad-bundle", e.to_string())
+    }
+}
+
+/// Evaluates a decision and returns the answer as a JSON value (write it with
+/// [`canonical::to_string`]).
+pub fn decide(engine: &Engine, request: &DecideRequest, limits: Limits) -> serde_json::Value {
+    let options = Options {
+        explain: request.explain,
+        limits,
+    };
+    match engine.decide(&request.decision, &request.input, &options) {
+        Ok(decided) => {
+            let mut obj = serde_json::Map::new();
+            obj.insert("type".into(), "success".into());
+            obj.insert("decision".into(), request.decision.clone().into());
+            obj.insert("output".into(), json::to_json(&decided.output));
+            obj.insert("bundleHash".into(), engine.hash().into());
+            if request.explain {
+                let decisions: Vec<serde_json::Value> =
+                    decided.trace.iter().map(|t| t.to_json()).collect();
+                let mut explanation = serde_json::Map::new();
+                explanation.insert("decisions".into(), decisions.into());
+                obj.insert("explanation".into(), explanation.into());
+            }
+            serde_json::Value::Object(obj)
+        }
+        Err(e) => failure(vec![ErrorDetail::from(&e)]),
+    }
+}
+
+/// [`decide`] on JSON text: parses the request, answers with canonical JSON text.
+pub fn decide_json_str(engine: &Engine, request: &str) -> String {
+    let answer = match serde_json::from_str::<DecideRequest>(request) {
+        Ok(req) => decide(engine, &req, Limits::default()),
+        Err(e) => failure(vec![ErrorDetail::new(
+            "malformed-request",
+            format!("the request is not valid JSON of the expected shape: {e}"),
+        )]),
+    };
+    canonical::to_string(&answer)
+}
+
+/// A failure answer.
+pub fn failure(errors: Vec<ErrorDetail>) -> serde_json::Value {
+    let mut obj = serde_json::Map::new();
+    obj.insert("type".into(), "failure".into());
+    obj.insert(
+        "errors".into(),
+        serde_json::to_value(errors).unwrap_or(serde_json::Value::Null),
+    );
+    serde_json::Value::Object(obj)
+}
+
+/// The outcome of a build.
+#[derive(Clone, Debug)]
+pub enum BuildAnswer {
+    /// The bundle was built.
+    Success {
+        /// The bundle.
+        bundle: Bundle,
+        /// Warnings.
+        warnings: Vec<Diagnostic>,
+    },
+    /// The build failed.
+    Failure {
+        /// Every error.
+        errors: Vec<Diagnostic>,
+        /// Warnings.
+        warnings: Vec<Diagnostic>,
+    },
+}
+
+/// Compiles source files into a bundle.
+pub fn build(files: &[SourceText]) -> BuildAnswer {
+    match compile::compile(files) {
+        Ok(compiled) => match Bundle::new(compiled.program) {
+            Ok(bundle) => BuildAnswer::Success {
+                bundle,
+                warnings: compiled.warnings,
+            },
+            Err(e) => BuildAnswer::Failure {
+                errors: vec![Diagnostic::error("bad-bundle", e.to_string(), None)],
+                warnings: compiled.warnings,
+            },
+        },
+        Err(e) => BuildAnswer::Failure {
+            errors: e.errors,
+            warnings: e.warnings,
+        },
+    }
+}
+
+/// Loads an engine from bundle bytes.
+///
+/// # Errors
+/// The bundle cannot be read (see [`BundleError`]).
+pub fn load(bytes: &[u8]) -> Result<Engine, BundleError> {
+    bundle::decode(bytes).map(Engine::new)
+}
+
+/// The decisions of a bundle: name, model, inputs with types, declared output type — as a
+/// JSON value, sorted by decision name.
+pub fn describe(engine: &Engine) -> serde_json::Value {
+    let decisions: Vec<serde_json::Value> = engine
+        .decisions()
+        .map(|(model, decision)| {
+            let reads: Vec<serde_json::Value> = decision
+                .reads
+                .iter()
+                .filter_map(|&i| model.inputs.get(i as usize))
+                .map(|input| {
+                    let mut o = serde_json::Map::new();
+                    o.insert("name".into(), input.name.clone().into());
+                    o.insert("type".into(), input.ty.to_string().into());
+                    serde_json::Value::Object(o)
+                })
+                .collect();
+            let mut o = serde_json::Map::new();
+            o.insert("name".into(), decision.name.clone().into());
+            o.insert("model".into(), model.name.clone().into());
+            o.insert("inputs".into(), reads.into());
+            o.insert(
+                "type".into(),
+                decision
+                    .ty
+                    .as_ref()
+                    .map_or(serde_json::Value::Null, |t| t.to_string().into()),
+            );
+            o.insert("kind".into(), match decision.body {
+                crate::ir::Body::Expr(_) => "expression",
+                crate::ir::Body::Table(_) => "table",
+                crate::ir::Body::Context { .. } => "context",
+            }
+            .into());
+            serde_json::Value::Object(o)
+        })
+        .collect();
+    let mut obj = serde_json::Map::new();
+    obj.insert("bundleHash".into(), engine.hash().into());
+    obj.insert("decisions".into(), decisions.into());
+    serde_json::Value::Object(obj)
+}
+
+/// The outcome of one test case carried by a model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestOutcome {
+    /// The model.
+    pub model: String,
+    /// The test case's name.
+    pub name: String,
+    /// One check per expected decision: name, expected and actual canonical JSON.
+    pub checks: Vec<TestCheck>,
+}
+
+/// One expected decision value in a test case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestCheck {
+    /// The decision.
+    pub decision: String,
+    /// Expected canonical JSON.
+    pub expected: String,
+    /// Actual canonical JSON, or the error (code and message) that stopped evaluation.
+    pub actual: Result<String, ErrorDetail>,
+}
+
+impl TestCheck {
+    /// Whether the actual value equals the expected one.
+    pub fn passed(&self) -> bool {
+        self.actual.as_ref().is_ok_and(|a| *a == self.expected)
+    }
+}
+
+impl TestOutcome {
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(TestCheck::passed)
+    }
+}
+
+/// Runs every test case the bundle's models carry.
+pub fn run_tests(engine: &Engine, limits: Limits) -> Vec<TestOutcome> {
+    let options = Options {
+        explain: false,
+        limits,
+    };
+    let mut out = Vec::new();
+    for model in &engine.bundle().program.models {
+        for case in &model.tests {
+            let input: serde_json::Value =
+                serde_json::from_str(&case.input).unwrap_or(serde_json::Value::Null);
+            let checks = case
+                .expect
+                .iter()
+                .map(|(decision, expected)| TestCheck {
+                    decision: decision.clone(),
+                    expected: expected.clone(),
+                    actual: engine
+                        .decide(decision, &input, &options)
+                        .map(|d| json::to_canonical_json(&d.output))
+                        .map_err(|e| ErrorDetail::from(&e)),
+                })
+                .collect();
+            out.push(TestOutcome {
+                model: model.name.clone(),
+                name: case.name.clone(),
+                checks,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,121 @@
+//! Compiled bundles: the bytes that carry a compiled rules folder to every target.
+//!
+//! Pipeline position: after `compile`, before `decide`. Layout: the magic `CPMB`, the format
+//! version (u32, big-endian), the SHA-256 of the payload (32 bytes), then the payload: the
+//! [`Program`] as MessagePack (rmp-serde). The hash is of the payload bytes, so it is the
+//! same on every machine for the same program, and decoding refuses a bundle whose payload
+//! does not match its hash.
+
+pub mod err;
+
+use sha2::{Digest, Sha256};
+
+use crate::ir::Program;
+
+pub use err::BundleError;
+
+/// The bundle format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The first bytes of every bundle.
+pub const MAGIC: &[u8; 4] = b"CPMB";
+
+/// Largest bundle accepted by [`decode`] (64 MiB).
+pub const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
+
+const HEADER_LEN: usize = 4 + 4 + 32;
+
+/// A decoded (or freshly compiled) bundle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bundle {
+    /// The compiled program.
+    pub program: Program,
+    /// The content hash: lowercase hex SHA-256 of the payload.
+    pub hash: String,
+}
+
+impl Bundle {
+    /// Wraps a compiled program, computing its hash.
+    ///
+    /// # Errors
+    /// [`BundleError::Encode`] if the program cannot be serialized.
+    pub fn new(program: Program) -> Result<Self, BundleError> {
+        let payload = payload(&program)?;
+        Ok(Self {
+            hash: hex(&Sha256::digest(&payload)),
+            program,
+        })
+    }
+
+    /// The bundle's bytes.
+    ///
+    /// # Errors
+    /// [`BundleError::Encode`] if the program cannot be serialized.
+    pub fn encode(&self) -> Result<Vec<u8>, BundleError> {
+        let payload = payload(&self.program)?;
+        let digest = Sha256::digest(&payload);
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+        out.extend_from_slice(&digest);
+        out.extend_from_slice(&payload);
+        Ok(out)
+    }
+}
+
+/// Reads a bundle from its bytes, checking magic, format version, size and hash.
+///
+/// # Errors
+/// [`BundleError`] naming what is wrong: not a bundle, another format version, corrupt or
+/// truncated payload.
+pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
+    if bytes.len() > MAX_BUNDLE_BYTES {
+        return Err(BundleError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_BUNDLE_BYTES,
+        });
+    }
+    let (Some(magic), Some(version), Some(digest), Some(payload)) = (
+        bytes.get(0..4),
+        bytes.get(4..8),
+        bytes.get(8..HEADER_LEN),
+        bytes.get(HEADER_LEN..),
+    ) else {
+        return Err(BundleError::NotABundle);
+    };
+    if magic != MAGIC {
+        return Err(BundleError::NotABundle);
+    }
+    let mut version_bytes = [0u8; 4];
+    version_bytes.copy_from_slice(version);
+    let version = u32::from_be_bytes(version_bytes);
+    if version != FORMAT_VERSION {
+        return Err(BundleError::Version {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let actual = Sha256::digest(payload);
+    if actual.as_slice() != digest {
+        return Err(BundleError::HashMismatch);
+    }
+    let program: Program =
+        rmp_serde::from_slice(payload).map_err(|e| BundleError::Decode(e.to_string()))?;
+    Ok(Bundle {
+        program,
+        hash: hex(&actual),
+    })
+}
+
+fn payload(program: &Program) -> Result<Vec<u8>, BundleError> {
+    rmp_serde::to_vec(program).map_err(|e| BundleError::Encode(e.to_string()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

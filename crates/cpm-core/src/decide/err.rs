@@ -1,0 +1,67 @@
+//! Errors of the `decide` stage: a request that cannot be answered.
+
+use thiserror::Error;
+
+use crate::feel::err::EvalError;
+
+/// Why a decision request failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DecideError {
+    /// No decision has that name.
+    #[error("unknown decision `{name}`; the bundle has {known}")]
+    UnknownDecision {
+        /// The requested name.
+        name: String,
+        /// The decision names, listed for the message.
+        known: String,
+    },
+    /// The input document is not an object of input data.
+    #[error("the input must be a JSON object of input data by name, found {found}")]
+    InputNotObject {
+        /// What was found instead.
+        found: &'static str,
+    },
+    /// An input value does not fit its declared type.
+    #[error("input `{path}` must be {expected}, found {found}")]
+    InputType {
+        /// The input's name and path inside it (`Customer.age`, `Items[2]`).
+        path: String,
+        /// The expected type.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// Evaluation stopped.
+    #[error("decision `{decision}`: {source}")]
+    Eval {
+        /// The decision being evaluated.
+        decision: String,
+        /// Why it stopped.
+        source: EvalError,
+    },
+}
+
+impl DecideError {
+    /// The stable error code (see `tests/vectors/README.md`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecideError::UnknownDecision { .. } => "unknown-decision",
+            DecideError::InputNotObject { .. } => "invalid-input",
+            DecideError::InputType { .. } => "input-type",
+            DecideError::Eval { source, .. } => match source {
+                EvalError::FuelExhausted { .. } => "fuel-exhausted",
+                EvalError::DepthExceeded { .. } => "depth-exceeded",
+                EvalError::TooLarge { .. } => "too-large",
+                EvalError::HitPolicy { .. } => "hit-policy-violation",
+            },
+        }
+    }
+
+    /// The input path the error is about, if any.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            DecideError::InputType { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! Evaluating decisions: decision graphs in dependency order, decision tables with their hit
+//! policies, boxed contexts, and the explanation of every answer.
+//!
+//! Pipeline position: after `bundle` (an [`Engine`] is built from a decoded bundle); called
+//! by `api`.
+
+pub mod err;
+pub mod explain;
+pub mod input;
+pub mod table;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::bundle::Bundle;
+use crate::feel::err::EvalError;
+use crate::feel::eval::{Evaluator, Limits};
+use crate::ir::{Body, Decision, Model};
+use crate::value::{Context, Value};
+
+pub use err::DecideError;
+pub use explain::{DecisionTrace, FiredRule, TableTrace};
+
+/// Evaluates a decision or knowledge-model body in the evaluator's current scope.
+///
+/// When `trace` is given, a table body records its inputs and fired rules there.
+///
+/// # Errors
+/// Hit policy violations and budget errors.
+pub fn eval_body(
+    ev: &mut Evaluator<'_>,
+    body: &Body,
+    trace: Option<&mut TableTrace>,
+) -> Result<Value, EvalError> {
+    match body {
+        Body::Expr(e) => ev.eval(e),
+        Body::Table(t) => table::eval_table(ev, t, trace),
+        Body::Context { entries, result } => {
+            ev.push_context(Arc::new(Context::new()));
+            let value = context_body(ev, entries, result.as_ref());
+            let ctx = ev.pop_context();
+            match value? {
+                Some(v) => Ok(v),
+                None => Ok(ctx.map_or(Value::Null, Value::Context)),
+            }
+        }
+    }
+}
+
+/// Evaluates boxed-context entries into the innermost frame, then the result expression.
+fn context_body(
+    ev: &mut Evaluator<'_>,
+    entries: &[(String, Body)],
+    result: Option<&crate::feel::ast::Expr>,
+) -> Result<Option<Value>, EvalError> {
+    for (name, body) in entries {
+        let v = eval_body(ev, body, None)?;
+        ev.bind(name.clone(), v);
+    }
+    result.map(|e| ev.eval(e)).transpose()
+}
+
+/// Options of one decision request.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Whether to build the explanation.
+    pub explain: bool,
+    /// Evaluation budgets.
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            explain: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The result of a decision request.
+#[derive(Clone, Debug)]
+pub struct Decided {
+    /// The requested decision's value.
+    pub output: Value,
+    /// One trace per decision evaluated, in evaluation order (empty when not requested).
+    pub trace: Vec<DecisionTrace>,
+}
+
+/// A loaded bundle, ready to answer decision requests. Cheap to share; holds no
+/// per-request state.
+#[derive(Debug)]
+pub struct Engine {
+    bundle: Bundle,
+    by_name: BTreeMap<String, (usize, usize)>,
+}
+
+impl Engine {
+    /// An engine for `bundle`.
+    pub fn new(bundle: Bundle) -> Self {
+        let mut by_name = BTreeMap::new();
+        for (m, model) in bundle.program.models.iter().enumerate() {
+            for (d, decision) in model.decisions.iter().enumerate() {
+                by_name.insert(decision.name.clone(), (m, d));
+            }
+        }
+        Self { bundle, by_name }
+    }
+
+    /// The bundle this engine runs.
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// The bundle's content hash.
+    pub fn hash(&self) -> &str {
+        &self.bundle.hash
+    }
+
+    /// Every decision, by name, with its model.
+    pub fn decisions(&self) -> impl Iterator<Item = (&Model, &Decision)> {
+        self.by_name.values().filter_map(|&(m, d)| {
+            let model = self.bundle.program.models.get(m)?;
+            Some((model, model.decisions.get(d)?))
+        })
+    }
+
+    /// Finds a decision by name.
+    pub fn find(&self, name: &str) -> Option<(&Model, &Decision)> {
+        let &(m, d) = self.by_name.get(name)?;
+        let model = self.bundle.program.models.get(m)?;
+        Some((model, model.decisions.get(d)?))
+    }
+
+    /// Evaluates decision `name` for the JSON input data `input`.
+    ///
+    /// # Errors
+    /// Unknown decision, input that does not fit its declared types, hit policy violations,
+    /// exhausted budgets: see [`DecideError`].
+    pub fn decide(
+        &self,
+        name: &str,
+        input: &serde_json::Value,
+        options: &Options,
+    ) -> Result<Decided, DecideError> {
+        let Some((model, decision)) = self.find(name) else {
+            return Err(DecideError::UnknownDecision {
+                name: name.to_owned(),
+                known: self.known_names(),
+            });
+        };
+        let scope = self.input_scope(model, input, options)?;
+        decide_in(model, decision, scope, options)
+    }
+
+    /// Converts the input document to a scope with every declared input (missing ones null).
+    fn input_scope(
+        &self,
+        model: &Model,
+        input: &serde_json::Value,
+        options: &Options,
+    ) -> Result<Context, DecideError> {
+        let map = match input {
+            serde_json::Value::Object(map) => Some(map),
+            serde_json::Value::Null => None,
+            other => {
+                return Err(DecideError::InputNotObject {
+                    found: json_kind(other),
+                })
+            }
+        };
+        let mut scope = Context::new();
+        for declared in &model.inputs {
+            let value = match map.and_then(|m| m.get(&declared.name)) {
+                Some(data) => input::convert(data, &declared.ty, &model.types, &declared.name)?,
+                None => Value::Null,
+            };
+            check_allowed(model, &declared.ty, &value, &declared.name, options)?;
+            scope.insert(declared.name.clone(), value);
+        }
+        Ok(scope)
+    }
+
+    fn known_names(&self) -> String {
+        let names: Vec<String> = self.by_name.keys().take(20).map(|n| format!("`{n}`")).collect();
+        if names.is_empty() {
+            "no decisions".to_owned()
+        } else {
+            format!("{}{}", names.join(", "), if self.by_name.len() > 20 { ", …" } else { "" })
+        }
+    }
+}
+
+/// Refuses a value outside its item definition's allowed values.
+fn check_allowed(
+    model: &Model,
+    ty: &crate::feel::ast::TypeRef,
+    value: &Value,
+    path: &str,
+    options: &Options,
+) -> Result<(), DecideError> {
+    let crate::feel::ast::TypeRef::Named(name) = ty else {
+        return Ok(());
+    };
+    let Some(def) = model.types.iter().find(|t| &t.name == name) else {
+        return Ok(());
+    };
+    let Some(allowed) = &def.allowed else {
+        return Ok(());
+    };
+    if value.is_null() {
+        return Ok(());
+    }
+    let mut ev = Evaluator::new(&model.knowledge, &model.types, options.limits);
+    let ok = table::cell_matches(&mut ev, allowed, value).map_err(|source| DecideError::Eval {
+        decision: format!("allowed values of `{name}`"),
+        source,
+    })?;
+    if ok {
+        Ok(())
+    } else {
+        Err(DecideError::InputType {
+            path: path.to_owned(),
+            expected: format!("one of the allowed values of `{name}`"),
+            found: crate::value::json::to_canonical_json(value),
+        })
+    }
+}
+
+/// Evaluates `decision` and what it requires, in plan order, over `scope`.
+fn decide_in(
+    model: &Model,
+    decision: &Decision,
+    scope: Context,
+    options: &Options,
+) -> Result<Decided, DecideError> {
+    let mut ev = Evaluator::new(&model.knowledge, &model.types, options.limits);
+    let mut scope = Arc::new(scope);
+    let mut trace = Vec::new();
+    let steps = decision
+        .plan
+        .iter()
+        .filter_map(|&i| model.decisions.get(i as usize))
+        .chain(std::iter::once(decision));
+    let mut output = Value::Null;
+    for step in steps {
+        let mut table_trace = TableTrace::default();
+        ev.push_context(scope.clone());
+        let result = eval_body(&mut ev, &step.body, options.explain.then_some(&mut table_trace));
+        ev.pop();
+        let value = result.map_err(|source| DecideError::Eval {
+            decision: step.name.clone(),
+            source,
+        })?;
+        let value = match &step.ty {
+            Some(ty) if !value.is_null() && !conforms(model, &value, ty) => Value::Null,
+            _ => value,
+        };
+        if options.explain {
+            trace.push(DecisionTrace {
+                decision: step.name.clone(),
+                kind: match step.body {
+                    Body::Expr(_) => "expression",
+                    Body::Table(_) => "table",
+                    Body::Context { .. } => "context",
+                },
+                table: match &step.body {
+                    Body::Table(t) => {
+                        table_trace.hit_policy = t.hit.to_string();
+                        Some(table_trace)
+                    }
+                    _ => None,
+                },
+                output: value.clone(),
+            });
+        }
+        Arc::make_mut(&mut scope).insert(step.name.clone(), value.clone());
+        output = value;
+    }
+    Ok(Decided { output, trace })
+}
+
+/// Whether `value` conforms to `ty`, resolving the model's item definitions.
+fn conforms(model: &Model, value: &Value, ty: &crate::feel::ast::TypeRef) -> bool {
+    let mut ty = ty;
+    for _ in 0..32 {
+        match ty {
+            crate::feel::ast::TypeRef::Named(n) => match model.types.iter().find(|t| &t.name == n) {
+                Some(def) => ty = &def.base,
+                None => return crate::value::ops::conforms(value, ty),
+            },
+            _ => return crate::value::ops::conforms(value, ty),
+        }
+    }
+    true
+}
+
+/// The JSON kind of a value, for messages.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

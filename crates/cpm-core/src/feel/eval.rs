@@ -1,0 +1,813 @@
+//! The FEEL evaluator: walks an [`Expr`] in a scope and produces a [`Value`].
+//!
+//! Pipeline position: after parsing and compiling; called by `decide` for every literal
+//! expression, table cell and knowledge-model body. FEEL turns invalid operations into
+//! `null`; the evaluator only stops with an [`EvalError`] when a budget (steps, depth, size)
+//! runs out, so hostile rules cannot hang or exhaust the host.
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use super::ast::{
+    Args, ArithOp, CmpOp, Expr, ExprKind, Iteration, IterationSource, Name, Quantifier, TypeRef,
+    UnaryTest,
+};
+use super::builtins::{self, Invoke};
+use super::err::EvalError;
+use crate::ir::{Knowledge, TypeDef};
+use crate::value::{ops, temporal, Context, Function, Lambda, Range, Value};
+
+/// Budgets that bound one evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Evaluation steps (roughly: expression nodes visited plus elements processed).
+    pub fuel: u64,
+    /// Nesting depth of expressions and function invocations.
+    pub max_depth: u32,
+    /// Elements in any list built during evaluation.
+    pub max_list: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            fuel: 10_000_000,
+            max_depth: 128,
+            max_list: 1_000_000,
+        }
+    }
+}
+
+/// One level of the scope chain.
+#[derive(Clone, Debug)]
+enum Frame {
+    /// A context's entries (input data, decision results, a context literal under construction).
+    Context(Arc<Context>),
+    /// A single binding (iteration variable, `?`, a parameter).
+    Binding(Name, Value),
+}
+
+/// The FEEL interpreter for one evaluation: scope, budgets, and the model's knowledge models
+/// and item definitions.
+pub struct Evaluator<'m> {
+    frames: Vec<Frame>,
+    knowledge: &'m [Knowledge],
+    types: &'m [TypeDef],
+    limits: Limits,
+    fuel_left: u64,
+    depth: u32,
+}
+
+/// The name `?` is bound to while a unary test runs.
+const INPUT_VALUE: &str = "?";
+
+impl<'m> Evaluator<'m> {
+    /// An evaluator for a model's `knowledge` models and `types`, within `limits`.
+    pub fn new(knowledge: &'m [Knowledge], types: &'m [TypeDef], limits: Limits) -> Self {
+        Self {
+            frames: Vec::new(),
+            knowledge,
+            types,
+            limits,
+            fuel_left: limits.fuel,
+            depth: 0,
+        }
+    }
+
+    /// Steps used so far.
+    pub fn fuel_used(&self) -> u64 {
+        self.limits.fuel - self.fuel_left
+    }
+
+    /// Makes the entries of `ctx` visible to everything evaluated until the matching
+    /// [`Evaluator::pop`].
+    pub fn push_context(&mut self, ctx: Arc<Context>) {
+        self.frames.push(Frame::Context(ctx));
+    }
+
+    /// Binds `name` to `value` until the matching [`Evaluator::pop`].
+    pub fn push_binding(&mut self, name: impl Into<Name>, value: Value) {
+        self.frames.push(Frame::Binding(name.into(), value));
+    }
+
+    /// Removes the innermost scope pushed with `push_*`.
+    pub fn pop(&mut self) {
+        self.frames.pop();
+    }
+
+    /// Removes the innermost scope and returns it when it is a context.
+    pub fn pop_context(&mut self) -> Option<Arc<Context>> {
+        match self.frames.pop() {
+            Some(Frame::Context(ctx)) => Some(ctx),
+            _ => None,
+        }
+    }
+
+    /// Adds `name = value` to the innermost scope, which must have been pushed with
+    /// [`Evaluator::push_context`]; otherwise pushes a new binding.
+    pub fn bind(&mut self, name: Name, value: Value) {
+        match self.frames.last_mut() {
+            Some(Frame::Context(ctx)) => {
+                Arc::make_mut(ctx).insert(name, value);
+            }
+            _ => self.frames.push(Frame::Binding(name, value)),
+        }
+    }
+
+    /// Replaces the whole scope chain, returning the old one (for function invocation).
+    fn swap_frames(&mut self, frames: Vec<Frame>) -> Vec<Frame> {
+        std::mem::replace(&mut self.frames, frames)
+    }
+
+    /// Charges `steps` units of fuel.
+    ///
+    /// # Errors
+    /// [`EvalError::FuelExhausted`] when the budget is used up.
+    pub fn charge(&mut self, steps: u64) -> Result<(), EvalError> {
+        match self.fuel_left.checked_sub(steps) {
+            Some(left) => {
+                self.fuel_left = left;
+                Ok(())
+            }
+            None => {
+                self.fuel_left = 0;
+                Err(EvalError::FuelExhausted {
+                    budget: self.limits.fuel,
+                })
+            }
+        }
+    }
+
+    /// Enters one nesting level.
+    fn enter(&mut self) -> Result<(), EvalError> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            self.depth -= 1;
+            return Err(EvalError::DepthExceeded {
+                limit: self.limits.max_depth,
+            });
+        }
+        self.charge(1)
+    }
+
+    /// Checks that a list of `len` elements stays within the size limit.
+    fn check_len(&self, len: usize) -> Result<(), EvalError> {
+        if len as u64 > self.limits.max_list {
+            return Err(EvalError::TooLarge {
+                what: "list",
+                limit: self.limits.max_list,
+            });
+        }
+        Ok(())
+    }
+
+    /// Looks `name` up in the scope chain, then among knowledge models and built-ins.
+    pub fn lookup(&self, name: &str) -> Value {
+        for frame in self.frames.iter().rev() {
+            match frame {
+                Frame::Binding(n, v) if n == name => return v.clone(),
+                Frame::Context(ctx) => {
+                    if let Some(v) = ctx.get(name) {
+                        return v.clone();
+                    }
+                }
+                Frame::Binding(..) => {}
+            }
+        }
+        if let Some(i) = self.knowledge.iter().position(|k| k.name == name) {
+            return Value::Function(Function::Knowledge(u32::try_from(i).unwrap_or(u32::MAX)));
+        }
+        match builtins::lookup(name) {
+            Some(b) => Value::Function(Function::Builtin(b.name)),
+            None => Value::Null,
+        }
+    }
+
+    /// Evaluates `expr` in the current scope.
+    ///
+    /// # Errors
+    /// Only when a budget runs out (see [`EvalError`]); invalid operations give `null`.
+    pub fn eval(&mut self, expr: &Expr) -> Result<Value, EvalError> {
+        self.enter()?;
+        let result = self.eval_inner(expr);
+        self.depth -= 1;
+        result
+    }
+
+    fn eval_inner(&mut self, expr: &Expr) -> Result<Value, EvalError> {
+        Ok(match &expr.kind {
+            ExprKind::Null => Value::Null,
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Number(n) => Value::Number(*n),
+            ExprKind::String(s) => Value::string(s.as_str()),
+            ExprKind::Temporal(text) => temporal::parse_temporal_literal(text),
+            ExprKind::Name(name) => self.lookup(name),
+            ExprKind::InputValue => self.lookup(INPUT_VALUE),
+            ExprKind::Path(target, name) => {
+                let target = self.eval(target)?;
+                self.path(&target, name)?
+            }
+            ExprKind::Filter(list, filter) => {
+                let list = self.eval(list)?;
+                self.filter(list, filter)?
+            }
+            ExprKind::Call(callee, args) => self.call_expr(callee, args)?,
+            ExprKind::Neg(e) => ops::neg(&self.eval(e)?),
+            ExprKind::Arith(op, a, b) => {
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                match op {
+                    ArithOp::Add => ops::add(&a, &b),
+                    ArithOp::Sub => ops::sub(&a, &b),
+                    ArithOp::Mul => ops::mul(&a, &b),
+                    ArithOp::Div => ops::div(&a, &b),
+                    ArithOp::Pow => ops::pow(&a, &b),
+                }
+            }
+            ExprKind::Compare(op, a, b) => {
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                compare(*op, &a, &b)
+            }
+            ExprKind::And(a, b) => {
+                let a = self.eval(a)?;
+                if matches!(a, Value::Bool(false)) {
+                    return Ok(Value::Bool(false));
+                }
+                let b = self.eval(b)?;
+                match (a, b) {
+                    (_, Value::Bool(false)) => Value::Bool(false),
+                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+                    _ => Value::Null,
+                }
+            }
+            ExprKind::Or(a, b) => {
+                let a = self.eval(a)?;
+                if matches!(a, Value::Bool(true)) {
+                    return Ok(Value::Bool(true));
+                }
+                let b = self.eval(b)?;
+                match (a, b) {
+                    (_, Value::Bool(true)) => Value::Bool(true),
+                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+                    _ => Value::Null,
+                }
+            }
+            ExprKind::Between { value, low, high } => {
+                let v = self.eval(value)?;
+                let low = self.eval(low)?;
+                let high = self.eval(high)?;
+                and3(compare(CmpOp::Ge, &v, &low), compare(CmpOp::Le, &v, &high))
+            }
+            ExprKind::In(value, tests) => {
+                let v = self.eval(value)?;
+                self.in_tests(&v, tests)?
+            }
+            ExprKind::InstanceOf(value, ty) => {
+                let v = self.eval(value)?;
+                Value::Bool(self.conforms(&v, ty))
+            }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if matches!(self.eval(cond)?, Value::Bool(true)) {
+                    self.eval(then)?
+                } else {
+                    self.eval(otherwise)?
+                }
+            }
+            ExprKind::For(iterations, body) => {
+                let mut out = Vec::new();
+                self.for_loop(iterations, body, &mut out)?;
+                Value::list(out)
+            }
+            ExprKind::Quantified(q, iterations, cond) => {
+                let mut results = Vec::new();
+                self.for_loop(iterations, cond, &mut results)?;
+                quantify(*q, &results)
+            }
+            ExprKind::List(items) => {
+                self.check_len(items.len())?;
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.eval(item)?);
+                }
+                Value::list(out)
+            }
+            ExprKind::Context(entries) => {
+                self.push_context(Arc::new(Context::new()));
+                let result = self.context_literal(entries);
+                let ctx = self.pop_context();
+                result?;
+                ctx.map_or(Value::Null, Value::Context)
+            }
+            ExprKind::Range {
+                start_closed,
+                start,
+                end,
+                end_closed,
+            } => {
+                let start = match start {
+                    Some(e) => Some(self.eval(e)?),
+                    None => None,
+                };
+                let end = match end {
+                    Some(e) => Some(self.eval(e)?),
+                    None => None,
+                };
+                make_range(start, *start_closed, end, *end_closed)
+            }
+            ExprKind::FunctionDef { params, body } => {
+                let closure = self.capture();
+                Value::Function(Function::Lambda(Arc::new(Lambda {
+                    params: params.clone(),
+                    body: Arc::new((**body).clone()),
+                    closure: Arc::new(closure),
+                })))
+            }
+        })
+    }
+
+    /// Evaluates the entries of a context literal into the innermost (context) frame.
+    fn context_literal(&mut self, entries: &[(Name, Expr)]) -> Result<(), EvalError> {
+        for (key, expr) in entries {
+            let value = self.eval(expr)?;
+            self.bind(key.clone(), value);
+        }
+        Ok(())
+    }
+
+    /// Every name visible now, innermost binding winning, as one context.
+    fn capture(&self) -> Context {
+        let mut out = Context::new();
+        for frame in &self.frames {
+            match frame {
+                Frame::Binding(n, v) => {
+                    out.insert(n.clone(), v.clone());
+                }
+                Frame::Context(ctx) => {
+                    for (n, v) in ctx.iter() {
+                        out.insert(n.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// `target.name`: context entry, property of a temporal/duration/range value, or the
+    /// path mapped over a list.
+    fn path(&mut self, target: &Value, name: &str) -> Result<Value, EvalError> {
+        Ok(match target {
+            Value::Context(ctx) => ctx.get(name).cloned().unwrap_or(Value::Null),
+            Value::List(items) => {
+                self.charge(items.len() as u64)?;
+                let mut out = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    out.push(self.path(item, name)?);
+                }
+                Value::list(out)
+            }
+            other => ops::property(other, name),
+        })
+    }
+
+    /// `list[filter]`: a 1-based (negative: from the end) index, or a boolean filter
+    /// evaluated per item with `item` and the item's context entries in scope.
+    fn filter(&mut self, target: Value, filter: &Expr) -> Result<Value, EvalError> {
+        let items: Arc<Vec<Value>> = match target {
+            Value::List(items) => items,
+            Value::Null => return Ok(Value::Null),
+            other => Arc::new(vec![other]),
+        };
+        let mut out = Vec::new();
+        for (position, item) in items.iter().enumerate() {
+            let verdict = self.with_item(item, |ev| ev.eval(filter))?;
+            match verdict {
+                Value::Number(n) if position == 0 => return Ok(index(&items, n)),
+                Value::Bool(true) => out.push(item.clone()),
+                _ => {}
+            }
+        }
+        Ok(Value::list(out))
+    }
+
+    /// Runs `f` with `item` bound (and, for a context item, its entries in scope).
+    fn with_item<T>(
+        &mut self,
+        item: &Value,
+        f: impl FnOnce(&mut Self) -> Result<T, EvalError>,
+    ) -> Result<T, EvalError> {
+        let mut pushed = 1;
+        self.push_binding("item", item.clone());
+        if let Value::Context(ctx) = item {
+            self.push_context(ctx.clone());
+            pushed += 1;
+        }
+        let result = f(self);
+        for _ in 0..pushed {
+            self.pop();
+        }
+        result
+    }
+
+    /// Evaluates the cartesian product of `iterations` (last varies fastest), pushing the
+    /// body's value for each combination; `partial` is bound to the results so far.
+    fn for_loop(
+        &mut self,
+        iterations: &[Iteration],
+        body: &Expr,
+        out: &mut Vec<Value>,
+    ) -> Result<(), EvalError> {
+        let Some((first, rest)) = iterations.split_first() else {
+            self.check_len(out.len() + 1)?;
+            self.push_binding("partial", Value::list(out.clone()));
+            let value = self.eval(body);
+            self.pop();
+            out.push(value?);
+            return Ok(());
+        };
+        let domain = self.iteration_domain(&first.source)?;
+        for value in domain {
+            self.charge(1)?;
+            self.push_binding(first.name.clone(), value);
+            let result = self.for_loop(rest, body, out);
+            self.pop();
+            result?;
+        }
+        Ok(())
+    }
+
+    /// The values an iteration variable takes.
+    fn iteration_domain(&mut self, source: &IterationSource) -> Result<Vec<Value>, EvalError> {
+        match source {
+            IterationSource::List(expr) => Ok(match self.eval(expr)? {
+                Value::List(items) => items.as_ref().clone(),
+                Value::Null => Vec::new(),
+                other => vec![other],
+            }),
+            IterationSource::Range { from, to } => {
+                let from = self.eval(from)?;
+                let to = self.eval(to)?;
+                let (Value::Number(from), Value::Number(to)) = (from, to) else {
+                    return Ok(Vec::new());
+                };
+                if from.fract() != Decimal::ZERO || to.fract() != Decimal::ZERO {
+                    return Ok(Vec::new());
+                }
+                let span = (to - from).abs();
+                let limit = Decimal::from(self.limits.max_list);
+                if span >= limit {
+                    return Err(EvalError::TooLarge {
+                        what: "list",
+                        limit: self.limits.max_list,
+                    });
+                }
+                let step = if to >= from { Decimal::ONE } else { -Decimal::ONE };
+                let mut out = Vec::new();
+                let mut i = from;
+                loop {
+                    self.charge(1)?;
+                    out.push(Value::Number(i));
+                    if i == to {
+                        break;
+                    }
+                    i += step;
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// `v in (t1, t2, …)`: true when any test matches.
+    fn in_tests(&mut self, value: &Value, tests: &[UnaryTest]) -> Result<Value, EvalError> {
+        let mut saw_null = false;
+        for test in tests {
+            match self.unary_test(value, test)? {
+                Value::Bool(true) => return Ok(Value::Bool(true)),
+                Value::Bool(false) => {}
+                _ => saw_null = true,
+            }
+        }
+        Ok(if saw_null {
+            Value::Null
+        } else {
+            Value::Bool(false)
+        })
+    }
+
+    /// Applies one positive unary test to `input` (`?` bound to it).
+    fn unary_test(&mut self, input: &Value, test: &UnaryTest) -> Result<Value, EvalError> {
+        self.push_binding(INPUT_VALUE, input.clone());
+        let result = match test {
+            UnaryTest::Compare(op, e) => self.eval(e).map(|v| compare(*op, input, &v)),
+            UnaryTest::Expr(e) => self
+                .eval(e)
+                .map(|v| test_value(input, &v, contains_input_value(e))),
+        };
+        self.pop();
+        result
+    }
+
+    /// Applies a compiled table test to `input`; the caller has bound `?`.
+    ///
+    /// # Errors
+    /// Only when a budget runs out.
+    pub fn table_test(&mut self, input: &Value, test: &crate::ir::Test) -> Result<bool, EvalError> {
+        use crate::ir::Test;
+        Ok(match test {
+            Test::Compare(op, e) => {
+                matches!(compare(*op, input, &self.eval(e)?), Value::Bool(true))
+            }
+            Test::Value(e) => {
+                let v = self.eval(e)?;
+                matches!(test_value(input, &v, false), Value::Bool(true))
+            }
+            Test::Predicate(e) => matches!(self.eval(e)?, Value::Bool(true)),
+        })
+    }
+
+    /// `instance of`, resolving item definition names against the model's types.
+    fn conforms(&self, value: &Value, ty: &TypeRef) -> bool {
+        if let TypeRef::Named(name) = ty {
+            if let Some(def) = self.types.iter().find(|t| &t.name == name) {
+                return self.conforms(value, &def.base);
+            }
+        }
+        ops::conforms(value, ty)
+    }
+
+    /// Evaluates a call expression.
+    fn call_expr(&mut self, callee: &Expr, args: &Args) -> Result<Value, EvalError> {
+        let function = self.eval(callee)?;
+        let Value::Function(function) = function else {
+            return Ok(Value::Null);
+        };
+        match args {
+            Args::Positional(exprs) => {
+                let mut values = Vec::with_capacity(exprs.len());
+                for e in exprs {
+                    values.push(self.eval(e)?);
+                }
+                self.call(&function, CallArgs::Positional(values))
+            }
+            Args::Named(pairs) => {
+                let mut values = Vec::with_capacity(pairs.len());
+                for (n, e) in pairs {
+                    values.push((n.clone(), self.eval(e)?));
+                }
+                self.call(&function, CallArgs::Named(values))
+            }
+        }
+    }
+
+    /// Invokes a function value.
+    ///
+    /// # Errors
+    /// Only when a budget runs out.
+    pub fn call(&mut self, function: &Function, args: CallArgs) -> Result<Value, EvalError> {
+        self.enter()?;
+        let result = self.call_inner(function, args);
+        self.depth -= 1;
+        result
+    }
+
+    fn call_inner(&mut self, function: &Function, args: CallArgs) -> Result<Value, EvalError> {
+        match function {
+            Function::Builtin(name) => {
+                let Some(b) = builtins::lookup(name) else {
+                    return Ok(Value::Null);
+                };
+                match args {
+                    CallArgs::Positional(values) => builtins::call_positional(b, values, self),
+                    CallArgs::Named(values) => builtins::call_named(b, values, self),
+                }
+            }
+            Function::Lambda(lambda) => {
+                let Some(bound) = bind_params(&lambda.params, args) else {
+                    return Ok(Value::Null);
+                };
+                if !self.params_conform(&lambda.params, &bound) {
+                    return Ok(Value::Null);
+                }
+                let saved = self.swap_frames(vec![Frame::Context(lambda.closure.clone())]);
+                self.push_context(Arc::new(bound));
+                let result = self.eval(&lambda.body);
+                self.swap_frames(saved);
+                result
+            }
+            Function::Knowledge(index) => {
+                let knowledge = self.knowledge;
+                let Some(k) = knowledge.get(*index as usize) else {
+                    return Ok(Value::Null);
+                };
+                let Some(bound) = bind_params(&k.params, args) else {
+                    return Ok(Value::Null);
+                };
+                if !self.params_conform(&k.params, &bound) {
+                    return Ok(Value::Null);
+                }
+                let saved = self.swap_frames(vec![Frame::Context(Arc::new(bound))]);
+                let result = crate::decide::eval_body(self, &k.body, None);
+                self.swap_frames(saved);
+                let value = result?;
+                Ok(match &k.ty {
+                    Some(ty) if !self.conforms(&value, ty) => Value::Null,
+                    _ => value,
+                })
+            }
+        }
+    }
+
+    /// Whether every bound argument conforms to its declared parameter type.
+    fn params_conform(&self, params: &[(Name, Option<TypeRef>)], bound: &Context) -> bool {
+        params.iter().all(|(name, ty)| match (ty, bound.get(name)) {
+            (Some(ty), Some(v)) => v.is_null() || self.conforms(v, ty),
+            _ => true,
+        })
+    }
+}
+
+/// Arguments of a function invocation, evaluated.
+#[derive(Clone, Debug)]
+pub enum CallArgs {
+    /// In parameter order.
+    Positional(Vec<Value>),
+    /// By parameter name.
+    Named(Vec<(Name, Value)>),
+}
+
+impl Invoke for Evaluator<'_> {
+    fn invoke(&mut self, function: &Value, args: Vec<Value>) -> Result<Value, EvalError> {
+        match function {
+            Value::Function(f) => self.call(f, CallArgs::Positional(args)),
+            _ => Ok(Value::Null),
+        }
+    }
+
+    fn charge(&mut self, steps: u64) -> Result<(), EvalError> {
+        Evaluator::charge(self, steps)
+    }
+}
+
+/// Binds arguments to parameter names; `None` when they do not fit (too many, unknown name).
+/// Missing parameters are bound to `null`.
+fn bind_params(params: &[(Name, Option<TypeRef>)], args: CallArgs) -> Option<Context> {
+    let mut ctx = Context::new();
+    match args {
+        CallArgs::Positional(values) => {
+            if values.len() > params.len() {
+                return None;
+            }
+            let mut values = values.into_iter();
+            for (name, _) in params {
+                ctx.insert(name.clone(), values.next().unwrap_or(Value::Null));
+            }
+        }
+        CallArgs::Named(values) => {
+            for (name, _) in params {
+                ctx.insert(name.clone(), Value::Null);
+            }
+            for (name, value) in values {
+                let slot = ctx.get_mut(&name)?;
+                *slot = value;
+            }
+        }
+    }
+    Some(ctx)
+}
+
+/// A comparison with FEEL's null semantics.
+pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Value {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    match op {
+        CmpOp::Eq => ops::equal(a, b),
+        CmpOp::Ne => match ops::equal(a, b) {
+            Value::Bool(b) => Value::Bool(!b),
+            other => other,
+        },
+        _ => match ops::compare(a, b) {
+            None => Value::Null,
+            Some(ord) => Value::Bool(match op {
+                CmpOp::Lt => ord == Less,
+                CmpOp::Le => ord != Greater,
+                CmpOp::Gt => ord == Greater,
+                CmpOp::Ge => ord != Less,
+                CmpOp::Eq | CmpOp::Ne => ord == Equal,
+            }),
+        },
+    }
+}
+
+/// Three-valued `and` of two already evaluated operands.
+fn and3(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::Bool(false), _) | (_, Value::Bool(false)) => Value::Bool(false),
+        (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+        _ => Value::Null,
+    }
+}
+
+/// `some`/`every` over the condition's results.
+fn quantify(q: Quantifier, results: &[Value]) -> Value {
+    match q {
+        Quantifier::Some => {
+            if results.iter().any(|v| matches!(v, Value::Bool(true))) {
+                Value::Bool(true)
+            } else if results.iter().all(|v| matches!(v, Value::Bool(false))) {
+                Value::Bool(false)
+            } else {
+                Value::Null
+            }
+        }
+        Quantifier::Every => {
+            if results.iter().any(|v| matches!(v, Value::Bool(false))) {
+                Value::Bool(false)
+            } else if results.iter().all(|v| matches!(v, Value::Bool(true))) {
+                Value::Bool(true)
+            } else {
+                Value::Null
+            }
+        }
+    }
+}
+
+/// A range value from evaluated end points; `null` when the end points cannot form a range
+/// (different types, or not comparable).
+fn make_range(start: Option<Value>, start_closed: bool, end: Option<Value>, end_closed: bool) -> Value {
+    if let (Some(s), Some(e)) = (&start, &end) {
+        if !s.is_null() && !e.is_null() && ops::compare(s, e).is_none() {
+            return Value::Null;
+        }
+    }
+    Value::Range(Arc::new(Range {
+        start,
+        start_closed,
+        end,
+        end_closed,
+    }))
+}
+
+/// `list[n]`: 1-based, negative from the end, `null` out of range.
+fn index(items: &[Value], n: Decimal) -> Value {
+    if n.fract() != Decimal::ZERO {
+        return Value::Null;
+    }
+    let Ok(n) = i64::try_from(n) else {
+        return Value::Null;
+    };
+    let len = items.len() as i64;
+    let position = if n > 0 { n - 1 } else { len + n };
+    if n == 0 || position < 0 || position >= len {
+        return Value::Null;
+    }
+    usize::try_from(position)
+        .ok()
+        .and_then(|p| items.get(p))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// Whether `test` (the value of a unary test expression) matches `input`: a boolean from a
+/// `?` expression; equality; membership in a list; containment in a range.
+fn test_value(input: &Value, test: &Value, uses_input: bool) -> Value {
+    if uses_input {
+        return match test {
+            Value::Bool(_) => test.clone(),
+            _ => Value::Null,
+        };
+    }
+    match test {
+        Value::Range(range) => ops::in_range(input, range),
+        Value::List(items) if !matches!(input, Value::List(_)) => {
+            let mut saw_null = false;
+            for item in items.iter() {
+                match ops::equal(input, item) {
+                    Value::Bool(true) => return Value::Bool(true),
+                    Value::Bool(false) => {}
+                    _ => saw_null = true,
+                }
+            }
+            if saw_null {
+                Value::Null
+            } else {
+                Value::Bool(false)
+            }
+        }
+        _ => ops::equal(input, test),
+    }
+}
+
+/// Whether `expr` refers to `?` anywhere (outside nested function definitions).
+pub fn contains_input_value(expr: &Expr) -> bool {
+    let mut found = false;
+    super::visit::walk(expr, &mut |e| {
+        if matches!(e.kind, ExprKind::InputValue) {
+            found = true;
+        }
+    });
+    found
+}

@@ -1,0 +1,219 @@
+//! Runs the shared conformance vectors in `tests/vectors/` natively.
+//!
+//! The same files are run by the browser package (Node, Chromium) and against the edge
+//! component; every target must produce the same canonical JSON byte for byte.
+
+use std::path::{Path, PathBuf};
+
+use cpm_core::api;
+use cpm_core::compile::SourceText;
+use cpm_core::decide::{Engine, Options};
+use cpm_core::value::json;
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// One way of running vectors (native library here; other targets implement the same steps).
+trait Target {
+    /// Builds the model; `Err` holds `(code, line)` of every error.
+    fn build(&mut self, name: &str, model: &str) -> Result<(), Vec<(String, u32)>>;
+    /// Evaluates a decision: canonical output and fired rule ids per table, or an error code.
+    fn decide(&mut self, decision: &str, input: &serde_json::Value) -> Result<Decided, String>;
+}
+
+struct Decided {
+    output: String,
+    fired: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Default)]
+struct Native {
+    engine: Option<Engine>,
+}
+
+impl Target for Native {
+    fn build(&mut self, name: &str, model: &str) -> Result<(), Vec<(String, u32)>> {
+        let files = [SourceText {
+            path: format!("{name}.yaml"),
+            text: model.to_owned(),
+        }];
+        match api::build(&files) {
+            api::BuildAnswer::Success { bundle, .. } => {
+                // Round-trip through bytes, as every other target receives the bundle.
+                let bytes = bundle.encode().expect("encode");
+                self.engine = Some(api::load(&bytes).expect("decode"));
+                Ok(())
+            }
+            api::BuildAnswer::Failure { errors, .. } => Err(errors
+                .iter()
+                .map(|d| (d.code.clone(), d.location.as_ref().map_or(0, |l| l.line)))
+                .collect()),
+        }
+    }
+
+    fn decide(&mut self, decision: &str, input: &serde_json::Value) -> Result<Decided, String> {
+        let engine = self.engine.as_ref().expect("built");
+        let decided = engine
+            .decide(decision, input, &Options::default())
+            .map_err(|e| e.code().to_owned())?;
+        Ok(Decided {
+            output: json::to_canonical_json(&decided.output),
+            fired: decided
+                .trace
+                .iter()
+                .filter_map(|t| {
+                    t.table.as_ref().map(|tt| {
+                        (
+                            t.decision.clone(),
+                            tt.fired.iter().map(|r| r.id.clone()).collect(),
+                        )
+                    })
+                })
+                .collect(),
+        })
+    }
+}
+
+/// YAML → JSON with exact numbers (YAML number text is kept).
+fn to_json(y: &Yaml) -> serde_json::Value {
+    match y {
+        Yaml::Null | Yaml::BadValue => serde_json::Value::Null,
+        Yaml::Boolean(b) => (*b).into(),
+        Yaml::Integer(i) => (*i).into(),
+        Yaml::Real(text) => serde_json::from_str::<serde_json::Number>(text)
+            .map(serde_json::Value::Number)
+            .unwrap_or_else(|_| text.clone().into()),
+        Yaml::String(s) => s.clone().into(),
+        Yaml::Array(items) => items.iter().map(to_json).collect(),
+        Yaml::Hash(map) => {
+            let mut obj = serde_json::Map::new();
+            for (k, v) in map {
+                let key = match k {
+                    Yaml::String(s) => s.clone(),
+                    Yaml::Integer(i) => i.to_string(),
+                    Yaml::Real(r) => r.clone(),
+                    Yaml::Boolean(b) => b.to_string(),
+                    _ => String::new(),
+                };
+                obj.insert(key, to_json(v));
+            }
+            serde_json::Value::Object(obj)
+        }
+        Yaml::Alias(_) => serde_json::Value::Null,
+    }
+}
+
+fn vector_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read vectors dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            vector_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "yaml") {
+            out.push(p);
+        }
+    }
+}
+
+fn text<'a>(y: &'a Yaml, key: &str) -> Option<&'a str> {
+    y[key].as_str()
+}
+
+/// Runs one vector file; returns (cases run, failures).
+fn run_file(target: &mut dyn Target, path: &Path) -> (usize, Vec<String>) {
+    let source = std::fs::read_to_string(path).expect("read vector");
+    let docs = YamlLoader::load_from_str(&source).expect("vector is valid YAML");
+    let doc = &docs[0];
+    let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+    let model = text(doc, "model").unwrap_or_else(|| panic!("{}: no `model`", path.display()));
+    let mut failures = Vec::new();
+    let built = target.build(&name, model);
+
+    if let Some(expected) = doc["build-errors"].as_vec() {
+        let mut want: Vec<(String, u32)> = expected
+            .iter()
+            .map(|e| {
+                (
+                    text(e, "code").unwrap_or_default().to_owned(),
+                    e["line"].as_i64().unwrap_or(0) as u32,
+                )
+            })
+            .collect();
+        match built {
+            Ok(()) => failures.push(format!("{}: built, but errors {want:?} were expected", path.display())),
+            Err(mut got) => {
+                want.sort();
+                got.sort();
+                got.dedup();
+                if want != got {
+                    failures.push(format!(
+                        "{}: build errors differ\n      expected: {want:?}\n      actual:   {got:?}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        return (1, failures);
+    }
+    if let Err(errors) = built {
+        failures.push(format!("{}: model does not build: {errors:?}", path.display()));
+        return (doc["cases"].as_vec().map_or(1, Vec::len), failures);
+    }
+    let cases = doc["cases"].as_vec().cloned().unwrap_or_default();
+    for case in &cases {
+        let case_name = text(case, "name").unwrap_or("?");
+        let decision = text(case, "decision").expect("case has `decision`");
+        let input = to_json(&case["input"]);
+        let where_ = format!("{} / {case_name}", path.display());
+        match (target.decide(decision, &input), text(case, "error")) {
+            (Err(code), Some(want)) if code == want => {}
+            (Err(code), Some(want)) => failures.push(format!("{where_}: error `{code}`, expected error `{want}`")),
+            (Ok(d), Some(want)) => failures.push(format!("{where_}: output {}, expected error `{want}`", d.output)),
+            (Err(code), None) => failures.push(format!("{where_}: error `{code}`")),
+            (Ok(d), None) => {
+                let want = text(case, "output").unwrap_or_else(|| panic!("{where_}: no `output` or `error`"));
+                if d.output != want {
+                    failures.push(format!("{where_}:\n      expected: {want}\n      actual:   {}", d.output));
+                }
+                if let Some(fired) = case["fired"].as_hash() {
+                    for (k, v) in fired {
+                        let table = k.as_str().unwrap_or_default();
+                        let want: Vec<String> = v
+                            .as_vec()
+                            .map(|ids| ids.iter().map(|i| match i {
+                                Yaml::String(s) => s.clone(),
+                                Yaml::Integer(n) => n.to_string(),
+                                _ => String::new(),
+                            }).collect())
+                            .unwrap_or_default();
+                        let got = d.fired.iter().find(|(n, _)| n == table).map(|(_, ids)| ids.clone());
+                        if got.as_ref() != Some(&want) {
+                            failures.push(format!("{where_}: fired rules of `{table}`: expected {want:?}, actual {got:?}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (cases.len(), failures)
+}
+
+#[test]
+fn shared_vectors_pass_natively() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
+    let mut files = Vec::new();
+    vector_files(&dir, &mut files);
+    assert!(!files.is_empty(), "no vector files in {}", dir.display());
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for f in &files {
+        let mut target = Native::default();
+        let (n, mut fails) = run_file(&mut target, f);
+        total += n;
+        failures.append(&mut fails);
+    }
+    println!("vectors: {} files, {total} cases, {} failures", files.len(), failures.len());
+    assert!(failures.is_empty(), "{} vector failures:\n  {}", failures.len(), failures.join("\n  "));
+    assert!(total >= 150, "only {total} vector cases; the suite needs at least 150");
+}
