@@ -23,9 +23,14 @@ pub(crate) fn check_strict(text: &str, cx: &mut Collector) -> bool {
                 Some(i) => full.get(..i).unwrap_or(&full).to_string(),
                 None => full.clone(),
             };
+            // serde_json counts columns in bytes; positions count characters.
+            let line_text = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+            let prefix = line_text
+                .get(..e.column().saturating_sub(1))
+                .unwrap_or(line_text);
             let pos = Pos {
                 line: super::to_u32(e.line()).max(1),
-                column: super::to_u32(e.column()).max(1),
+                column: super::to_u32(prefix.chars().count()).saturating_add(1),
             };
             cx.error(SourceErrorKind::JsonSyntax, pos, message);
             false

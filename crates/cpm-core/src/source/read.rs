@@ -668,7 +668,7 @@ fn read_test(cx: &mut Collector, node: &Node) -> Option<TestCase> {
     let description = obj.opt_text(cx, "description");
     let mut ok = true;
     let mut input = Map::new();
-    if let Some(n) = obj.get("input").filter(|n| !n.is_empty_plain()) {
+    if let Some(n) = obj.get("input").filter(|n| !n.is_null()) {
         match named_values(cx, n, "`input`") {
             Some(values) => {
                 for (key, _, value) in values {
@@ -841,7 +841,7 @@ impl<'n> Obj<'n> {
         feel(cx, node, &format!("`{key}`"))
     }
 
-    /// An optional list of `key`, each item read by `item`; an empty value is an empty list.
+    /// An optional list of `key`, each item read by `item`; a null value is an empty list.
     fn list<T>(
         &self,
         cx: &mut Collector,
@@ -849,7 +849,7 @@ impl<'n> Obj<'n> {
         item: impl FnMut(&mut Collector, &Node) -> Option<T>,
     ) -> Vec<T> {
         match self.get(key) {
-            Some(node) if !node.is_empty_plain() => {
+            Some(node) if !node.is_null() => {
                 list_items(cx, node, &format!("`{key}`"), item).unwrap_or_default()
             }
             _ => Vec::new(),

@@ -322,6 +322,8 @@ fn names_are_normalised_and_rule_ids_default() {
     assert_eq!(ids, ["r1", "special", "r3"]);
     assert!(m.tests[0].input.contains_key("Order Total"));
     assert_eq!(m.tests[0].expect[0].decision, "d");
+    let m = yaml_model("model: m\ntypes: ~\ntests: [{name: t, input: null, expect: {}}]\n");
+    assert!(m.types.is_empty() && m.tests[0].input.is_empty());
     assert_eq!(normalise(" a \n b  c "), "a b c");
 }
 
@@ -606,6 +608,10 @@ fn json_syntax() {
     let (code, line, col, msg) = &errs[0];
     assert_eq!((*code, *line, *col), ("json-syntax", 3, 1));
     assert!(!msg.contains(" at line "), "{msg}");
+
+    // Columns count characters, not bytes.
+    let errs = errors_of("m.json", "{\"é\": 1 2}");
+    assert_eq!((errs[0].1, errs[0].2), (1, 9));
 
     // YAML-only syntax in a `.json` file is rejected.
     let errs = errors_of("m.json", "model: m\n");

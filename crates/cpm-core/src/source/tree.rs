@@ -94,6 +94,13 @@ impl Node {
         matches!(&self.kind, Kind::Scalar { text, style: Style::Plain, .. } if text.is_empty())
     }
 
+    /// Whether this is a plain null (`~`, `null`, nothing), which an optional list or
+    /// mapping takes as empty.
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(&self.kind, Kind::Scalar { text, style: Style::Plain, .. }
+            if super::json::classify_plain(text) == super::json::Plain::Null)
+    }
+
     /// How the node reads in an error message ("a list", "text", …).
     pub(crate) fn describe(&self) -> &'static str {
         match &self.kind {
