@@ -6,8 +6,6 @@
 //! [`crate::feel::names::Names`]. Whitespace and comments (`// …`, `/* … */`) are skipped,
 //! but the gaps they leave are visible through the token spans.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 
 use super::ast::Span;
@@ -493,12 +491,16 @@ impl Lexer<'_> {
     }
 }
 
-impl FromStr for Punct {
-    type Err = ();
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// The punctuation spelled `s`, for tests and tools.
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Ok(match s {
+    fn kinds(text: &str) -> Vec<TokenKind> {
+        lex(text).unwrap().into_iter().map(|t| t.kind).collect()
+    }
+
+    fn p(s: &str) -> TokenKind {
+        TokenKind::Punct(match s {
             "(" => Punct::LParen,
             ")" => Punct::RParen,
             "[" => Punct::LBracket,
@@ -522,22 +524,9 @@ impl FromStr for Punct {
             ">=" => Punct::Ge,
             "->" => Punct::Arrow,
             "?" => Punct::Question,
-            "'" | "\u{2019}" => Punct::Quote,
-            _ => return Err(()),
+            "'" => Punct::Quote,
+            other => panic!("no punctuation `{other}`"),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn kinds(text: &str) -> Vec<TokenKind> {
-        lex(text).unwrap().into_iter().map(|t| t.kind).collect()
-    }
-
-    fn p(s: &str) -> TokenKind {
-        TokenKind::Punct(s.parse().unwrap())
     }
 
     fn num(s: &str) -> TokenKind {

@@ -10,5 +10,5 @@ pub mod lexer;
 pub mod names;
 pub mod parser;
 
-pub use names::{BUILTIN_NAMES, Names};
+pub use names::{BUILTIN_NAMES, Names, PROPERTY_NAMES};
 pub use parser::{MAX_NESTING, parse_expression, parse_type_ref, parse_unary_tests};

@@ -9,6 +9,7 @@
 //! `Income / Expenses` stays a division.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use super::lexer::{self, Token, TokenKind};
 
@@ -113,6 +114,10 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "today",
 ];
 
+/// The properties of built-in values whose names have several words (`t.time offset`,
+/// `r.start included`); the parser recognises them after `.`.
+pub const PROPERTY_NAMES: &[&str] = &["time offset", "start included", "end included"];
+
 /// A multiset of names with all their token-boundary prefixes, so the parser can extend a
 /// candidate name token by token and stop as soon as no known name starts with it.
 #[derive(Clone, Debug, Default)]
@@ -208,6 +213,18 @@ impl Names {
     }
 }
 
+/// [`PROPERTY_NAMES`] as a set.
+pub(crate) fn properties() -> &'static NameSet {
+    static PROPERTIES: LazyLock<NameSet> = LazyLock::new(|| {
+        let mut set = NameSet::default();
+        for name in PROPERTY_NAMES {
+            set.add(&candidates(name));
+        }
+        set
+    });
+    &PROPERTIES
+}
+
 impl Default for Names {
     fn default() -> Self {
         Self::new()
@@ -215,7 +232,7 @@ impl Default for Names {
 }
 
 /// Whether a token may continue a multi-word name (after its first word).
-pub(crate) fn is_name_part(kind: &TokenKind) -> bool {
+pub(crate) fn continues_name(kind: &TokenKind) -> bool {
     use lexer::Punct;
     match kind {
         TokenKind::Word | TokenKind::Number(_) => true,
@@ -250,7 +267,7 @@ pub(crate) fn push_part(
 pub(crate) fn candidates(name: &str) -> Vec<String> {
     if let Ok(tokens) = lexer::lex(name) {
         let well_formed = tokens.first().is_some_and(|t| t.kind == TokenKind::Word)
-            && tokens.iter().all(|t| is_name_part(&t.kind));
+            && tokens.iter().all(|t| continues_name(&t.kind));
         if well_formed {
             let mut out = Vec::with_capacity(tokens.len());
             let mut candidate = String::new();

@@ -95,7 +95,7 @@ const INFIX_KEYWORDS: &[&str] = &[
 type PResult<T> = Result<T, SyntaxError>;
 
 /// The parser state: the token list, the cursor, and the names in scope.
-pub(crate) struct Parser<'a> {
+struct Parser<'a> {
     text: &'a str,
     tokens: Vec<Token>,
     pos: usize,
@@ -195,24 +195,42 @@ impl<'a> Parser<'a> {
     }
 
     /// "expected {what}, found {current token}", with a hint when the current word follows
-    /// another word (an undeclared name with spaces).
+    /// other words (an undeclared name with spaces).
     fn expected(&self, what: &str) -> SyntaxError {
-        let previous = self.pos.checked_sub(1).and_then(|i| self.tokens.get(i));
-        if let (Some(prev), Some(token)) = (previous, self.tok_at(0))
-            && prev.kind == TokenKind::Word
-            && token.kind == TokenKind::Word
-            && prev.end != token.start
-            && !is_keyword(self.slice(prev))
-            && !is_keyword(self.slice(token))
-        {
-            let joined = format!("{} {}", self.slice(prev), self.slice(token));
+        if let Some(name) = self.undeclared_name_here() {
             return self.error_here(format!(
                 "expected {what}, found `{}`; if `{}` is one name, it must be declared",
-                shorten(self.slice(token)),
-                shorten(&joined),
+                shorten(self.word_at(0).unwrap_or("")),
+                shorten(&name),
             ));
         }
         self.error_here(format!("expected {what}, found {}", self.describe()))
+    }
+
+    /// The words (none a keyword) just before and at the cursor, when there are at least two:
+    /// what the text may have meant as one name.
+    fn undeclared_name_here(&self) -> Option<String> {
+        let is_plain_word = |t: &Token| t.kind == TokenKind::Word && !is_keyword(self.slice(t));
+        let current = self.tok_at(0).filter(|t| is_plain_word(t))?;
+        let mut first = self.pos;
+        let mut next_start = current.start;
+        while let Some(prev) = first.checked_sub(1).and_then(|i| self.tokens.get(i)) {
+            if !is_plain_word(prev) || prev.end == next_start {
+                break;
+            }
+            next_start = prev.start;
+            first -= 1;
+        }
+        if first == self.pos {
+            return None;
+        }
+        let words: Vec<&str> = self
+            .tokens
+            .get(first..=self.pos)?
+            .iter()
+            .map(|t| self.slice(t))
+            .collect();
+        Some(words.join(" "))
     }
 
     fn expect_punct(&mut self, punct: Punct, what: impl FnOnce() -> String) -> PResult<Token> {
@@ -265,7 +283,7 @@ impl<'a> Parser<'a> {
     // ---- expressions ----------------------------------------------------------------
 
     /// A complete expression (grammar rule 1), one nesting level deeper.
-    pub(crate) fn parse_expr(&mut self) -> PResult<Expr> {
+    fn parse_expr(&mut self) -> PResult<Expr> {
         self.enter()?;
         let expr = self.parse_or()?;
         self.leave();
@@ -342,7 +360,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `+` and `-` (also the level of range endpoints and of the operand of `in`).
-    pub(crate) fn parse_additive(&mut self) -> PResult<Expr> {
+    fn parse_additive(&mut self) -> PResult<Expr> {
         let mut left = self.parse_multiplicative()?;
         loop {
             let op = match self.punct() {
@@ -590,9 +608,12 @@ impl<'a> Parser<'a> {
             TokenKind::Punct(p @ (Punct::Lt | Punct::Le | Punct::Gt | Punct::Ge)) => {
                 self.parse_range_literal(p)
             }
+            // DMN 1.5 also allows `(= 10)` and `(!= 10)` as range literals; the syntax tree
+            // has no node that keeps them apart from `[10..10]` and `(10..10)`, which FEEL
+            // equality must, so they are refused rather than given a wrong meaning.
             TokenKind::Punct(p @ (Punct::Eq | Punct::Ne)) => Err(self.error_here(format!(
-                "`{}` can only start a unary test (in a decision table input cell or after `in`)",
-                if p == Punct::Eq { "=" } else { "!=" }
+                "range literals written `{op} …` are not supported in expressions; `{op}` can start a unary test (in a decision table input cell or after `in`)",
+                op = if p == Punct::Eq { "=" } else { "!=" }
             ))),
             TokenKind::Punct(Punct::Quote) => Err(self
                 .error_here("expected an expression, found `'`; FEEL strings use double quotes")),
@@ -788,8 +809,6 @@ impl<'a> Parser<'a> {
         if self.eat_punct(Punct::DotDot) {
             return self.parse_range_end(open, true, first);
         }
-        // INVARIANT: nesting was checked by `parse_expr` for each element; the list itself is
-        // one level (its elements are parsed one level deeper than the list).
         let mut items = vec![first];
         while self.eat_punct(Punct::Comma) {
             items.push(self.parse_expr()?);
@@ -808,12 +827,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After `start ..`: the end point and the closing `]` (closed), `)` or `[` (open).
-    pub(crate) fn parse_range_end(
-        &mut self,
-        open: Span,
-        start_closed: bool,
-        start: Expr,
-    ) -> PResult<Expr> {
+    fn parse_range_end(&mut self, open: Span, start_closed: bool, start: Expr) -> PResult<Expr> {
         let end = self.parse_expr()?;
         let end_closed = match self.punct() {
             Some(Punct::RBracket) => true,

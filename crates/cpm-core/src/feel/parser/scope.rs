@@ -4,7 +4,7 @@
 use super::{PResult, Parser};
 use crate::feel::ast::Span;
 use crate::feel::lexer::TokenKind;
-use crate::feel::names::{candidates, is_name_part, push_part};
+use crate::feel::names::{candidates, continues_name, properties, push_part};
 
 impl Parser<'_> {
     /// Brings `name` into scope until the matching [`Parser::pop_locals`].
@@ -31,18 +31,19 @@ impl Parser<'_> {
     fn known_full(&self, candidate: &str, member: bool) -> bool {
         self.names.set().is_full(candidate)
             || self.locals.is_full(candidate)
-            || (member && self.members.is_full(candidate))
+            || (member && (self.members.is_full(candidate) || properties().is_full(candidate)))
     }
 
     fn known_prefix(&self, candidate: &str, member: bool) -> bool {
         self.names.set().is_prefix(candidate)
             || self.locals.is_prefix(candidate)
-            || (member && self.members.is_prefix(candidate))
+            || (member && (self.members.is_prefix(candidate) || properties().is_prefix(candidate)))
     }
 
     /// The longest known name starting at the current token (which must be a word): the
     /// normalised name, how many tokens it spans, and its span. `member` adds the context
-    /// keys seen so far to the known names (for names after `.`). Falls back to the single
+    /// keys seen so far and the multi-word properties (`time offset`) to the known names
+    /// (for names after `.`). Falls back to the single
     /// word when no known name matches.
     pub(super) fn match_name(&self, member: bool) -> Option<(String, usize, Span)> {
         let first = self.tok_at(0).filter(|t| t.kind == TokenKind::Word)?;
@@ -51,7 +52,7 @@ impl Parser<'_> {
         let mut candidate = String::new();
         let mut prev_end = None;
         for (count, token) in self.tokens.iter().skip(self.pos).enumerate() {
-            if !is_name_part(&token.kind) {
+            if !continues_name(&token.kind) {
                 break;
             }
             push_part(&mut candidate, prev_end, token, self.text);
@@ -95,7 +96,7 @@ impl Parser<'_> {
         let mut name = String::new();
         let mut prev_end = None;
         while let Some(token) = self.tok_at(0) {
-            if !is_name_part(&token.kind)
+            if !continues_name(&token.kind)
                 || (token.kind == TokenKind::Word && stop.is_some_and(|s| s == self.slice(token)))
             {
                 break;
@@ -116,7 +117,7 @@ impl Parser<'_> {
             .tokens
             .iter()
             .skip(self.pos)
-            .find(|t| !is_name_part(&t.kind));
+            .find(|t| !continues_name(&t.kind));
         after.is_some_and(|t| t.kind == TokenKind::Punct(crate::feel::lexer::Punct::Colon))
     }
 }

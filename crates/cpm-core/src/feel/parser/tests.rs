@@ -575,6 +575,17 @@ fn path_names_with_spaces() {
         sx_with("Customer.Full Name", &["Full Name"]),
         "(. Customer `Full Name`)"
     );
+    assert_eq!(sx("t.time offset"), "(. t `time offset`)");
+    assert_eq!(
+        sx("[1..2].start included and r.end included"),
+        "(and (. [1..2] `start included`) (. r `end included`))"
+    );
+    // Properties are only names after `.`.
+    assert!(
+        err("time offset")
+            .message
+            .contains("`time offset` is one name")
+    );
     assert_eq!(
         sx("{monthly fee: 10}.monthly fee"),
         "(. {monthly fee: 10} `monthly fee`)"
@@ -592,6 +603,11 @@ fn context_keys_scope_over_later_entries() {
     assert_eq!(
         sx(r#"{ "monthly fee": 10, "yearly": monthly fee * 12 }"#),
         "{monthly fee: 10, yearly: (* `monthly fee` 12)}"
+    );
+    let e = err_with("if Customer Age Group > 1 then 1 else 0", &["Customer Age"]);
+    assert_eq!(
+        e.message,
+        "expected `then` after the condition of `if`, found `Group`; if `Customer Age Group` is one name, it must be declared"
     );
     // Keys of an inner context are not in scope after it.
     let e = err("{ a b: 1, c: { d: a b, e f: d }, g: e f }");
@@ -719,10 +735,14 @@ fn ranges() {
         err("]1 5]").message,
         "expected `..` in the range, found `5`"
     );
+    assert_eq!(
+        err("(=10) = [10..10]").message,
+        "range literals written `= …` are not supported in expressions; `=` can start a unary test (in a decision table input cell or after `in`)"
+    );
     assert!(
-        err("= 5")
+        err("!= 5")
             .message
-            .starts_with("`=` can only start a unary test")
+            .starts_with("range literals written `!= …`")
     );
 }
 
