@@ -1177,3 +1177,193 @@ fn deep_nesting_error_points_at_the_level_that_is_too_deep() {
     let e = parse_expression(&"(".repeat(100), &Names::new()).unwrap_err();
     assert_eq!(e.span, span(64, 65));
 }
+
+// ---- robustness ---------------------------------------------------------------------------
+
+/// Checks that every span of `e` lies within `len` bytes and covers its children.
+fn check_spans(e: &Expr, len: usize) {
+    assert!(
+        e.span.start <= e.span.end && e.span.end as usize <= len,
+        "{e:?}"
+    );
+    let mut children: Vec<&Expr> = Vec::new();
+    match &e.kind {
+        ExprKind::Path(a, _) | ExprKind::Neg(a) | ExprKind::InstanceOf(a, _) => children.push(a),
+        ExprKind::Filter(a, b)
+        | ExprKind::Arith(_, a, b)
+        | ExprKind::Compare(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b) => children.extend([&**a, &**b]),
+        ExprKind::Call(f, args) => {
+            children.push(f);
+            match args {
+                Args::Positional(args) => children.extend(args),
+                Args::Named(args) => children.extend(args.iter().map(|(_, a)| a)),
+            }
+        }
+        ExprKind::Between { value, low, high } => children.extend([&**value, &**low, &**high]),
+        ExprKind::In(v, tests) => {
+            children.push(v);
+            for t in tests {
+                match t {
+                    UnaryTest::Compare(_, e) | UnaryTest::Expr(e) => children.push(e),
+                }
+            }
+        }
+        ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } => children.extend([&**cond, &**then, &**otherwise]),
+        ExprKind::For(its, body) | ExprKind::Quantified(_, its, body) => {
+            for it in its {
+                match &it.source {
+                    IterationSource::List(l) => children.push(l),
+                    IterationSource::Range { from, to } => children.extend([from, to]),
+                }
+            }
+            children.push(body);
+        }
+        ExprKind::List(items) => children.extend(items),
+        ExprKind::Context(entries) => children.extend(entries.iter().map(|(_, v)| v)),
+        ExprKind::Range { start, end, .. } => {
+            children.extend(start.as_deref());
+            children.extend(end.as_deref());
+        }
+        ExprKind::FunctionDef { body, .. } => children.push(body),
+        _ => {}
+    }
+    for child in children {
+        assert!(
+            e.span.start <= child.span.start && child.span.end <= e.span.end,
+            "child {child:?} outside {e:?}"
+        );
+        check_spans(child, len);
+    }
+}
+
+#[test]
+fn random_token_soup_never_panics() {
+    const PIECES: &[&str] = &[
+        "a",
+        "b c",
+        "Customer Age",
+        "date and time",
+        "1",
+        "-",
+        "-5",
+        ".5",
+        "1.5e3",
+        "\"s\"",
+        "@\"P1D\"",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ":",
+        ".",
+        "..",
+        "+",
+        "*",
+        "**",
+        "/",
+        "=",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "?",
+        "'",
+        "->",
+        "if",
+        "then",
+        "else",
+        "for",
+        "in",
+        "return",
+        "some",
+        "every",
+        "satisfies",
+        "and",
+        "or",
+        "not",
+        "between",
+        "instance",
+        "of",
+        "function",
+        "external",
+        "null",
+        "true",
+        "false",
+        "list<",
+        "context<",
+        "x:",
+        "é",
+        "🐎",
+        "/*c*/",
+        "//c\n",
+        " ",
+        "\"\\u00e9\"",
+        "\"\\uD83D\"",
+    ];
+    let names = names(&["Customer Age", "b c"]);
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % bound as u64) as usize
+    };
+    let (mut ok, mut failed) = (0, 0);
+    for _ in 0..20_000 {
+        let count = 1 + next(14);
+        let mut text = String::new();
+        for _ in 0..count {
+            text.push_str(PIECES[next(PIECES.len())]);
+            if next(3) > 0 {
+                text.push(' ');
+            }
+        }
+        match parse_expression(&text, &names) {
+            Ok(e) => {
+                ok += 1;
+                check_spans(&e, text.len());
+            }
+            Err(e) => {
+                failed += 1;
+                assert!(e.span.start <= e.span.end && e.span.end as usize <= text.len());
+                assert!(
+                    text.is_char_boundary(e.span.start as usize),
+                    "{text:?} {e:?}"
+                );
+                assert!(!e.message.is_empty() && !e.message.ends_with('.'));
+            }
+        }
+        if let Err(e) = parse_unary_tests(&text, &names) {
+            assert!(e.span.end as usize <= text.len());
+        }
+        if let Err(e) = parse_type_ref(&text) {
+            assert!(e.span.end as usize <= text.len());
+        }
+    }
+    // The soup must exercise both outcomes.
+    assert!(ok > 100 && failed > 100, "ok {ok}, failed {failed}");
+}
+
+#[test]
+fn tck_style_expressions_have_consistent_spans() {
+    for text in [
+        "for i in 0..4 return if i = 0 then 1 else i * partial[-1]",
+        "{ a: 1, b: { c: a + 1 }, d: [a, b.c][item > 1] }",
+        "x in (1, < 5, [2..3), ]4..5[) and y instance of list<number>",
+        "some x in [1, 2] satisfies every y in [x] satisfies y between 1 and x",
+        "function(a: number, b) a ** -b + f(x: 1).y",
+        "date and time(\"2024-01-01T00:00:00\").time offset",
+    ] {
+        check_spans(&parse(text), text.len());
+    }
+}
