@@ -36,8 +36,9 @@ use super::names::{NameSet, Names};
 use types::TypeMode;
 
 /// How deep expressions may nest (brackets, `if` chains, unary minus runs, postfix chains,
-/// types); deeper nesting is a [`SyntaxError`], never a stack overflow.
-pub const MAX_NESTING: u32 = 64;
+/// operator chains such as `a + b + c`, types); deeper nesting is a [`SyntaxError`], never a
+/// stack overflow, and keeps every tree shallow enough to evaluate, encode and drop.
+pub const MAX_NESTING: u32 = 100;
 
 /// Parses a FEEL expression (a literal expression, an output cell, a context entry…).
 ///
@@ -264,6 +265,16 @@ impl<'a> Parser<'a> {
 
     // ---- nesting --------------------------------------------------------------------
 
+    /// One more level of tree depth for an operator node in a chain (`a + b + c` is as deep
+    /// as it is long), so the tree stays shallow enough to evaluate, serialize and drop.
+    fn deepen(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.too_deep());
+        }
+        Ok(())
+    }
+
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
@@ -291,35 +302,59 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_or(&mut self) -> PResult<Expr> {
+        let base = self.depth;
+        let result = self.parse_or_chain();
+        self.depth = base;
+        result
+    }
+
+    fn parse_or_chain(&mut self) -> PResult<Expr> {
         let mut left = self.parse_and()?;
         while self.is_word("or") {
             self.pos += 1;
             let right = self.parse_and()?;
             let span = left.span.to(right.span);
+            self.deepen()?;
             left = Expr::new(ExprKind::Or(Box::new(left), Box::new(right)), span);
         }
         Ok(left)
     }
 
     fn parse_and(&mut self) -> PResult<Expr> {
+        let base = self.depth;
+        let result = self.parse_and_chain();
+        self.depth = base;
+        result
+    }
+
+    fn parse_and_chain(&mut self) -> PResult<Expr> {
         let mut left = self.parse_comparison()?;
         while self.is_word("and") {
             self.pos += 1;
             let right = self.parse_comparison()?;
             let span = left.span.to(right.span);
+            self.deepen()?;
             left = Expr::new(ExprKind::And(Box::new(left), Box::new(right)), span);
         }
         Ok(left)
     }
 
     fn parse_comparison(&mut self) -> PResult<Expr> {
+        let base = self.depth;
+        let result = self.parse_comparison_chain();
+        self.depth = base;
+        result
+    }
+
+    fn parse_comparison_chain(&mut self) -> PResult<Expr> {
         let mut left = self.parse_instance_of()?;
         loop {
             if let Some(op) = self.punct().and_then(binary_cmp_op) {
                 self.pos += 1;
                 let right = self.parse_instance_of()?;
                 let span = left.span.to(right.span);
-                left = Expr::new(ExprKind::Compare(op, Box::new(left), Box::new(right)), span);
+                self.deepen()?;
+            left = Expr::new(ExprKind::Compare(op, Box::new(left), Box::new(right)), span);
             } else if self.is_word("between") {
                 self.pos += 1;
                 let low = self.parse_instance_of()?;
@@ -328,7 +363,8 @@ impl<'a> Parser<'a> {
                 })?;
                 let high = self.parse_instance_of()?;
                 let span = left.span.to(high.span);
-                left = Expr::new(
+                self.deepen()?;
+            left = Expr::new(
                     ExprKind::Between {
                         value: Box::new(left),
                         low: Box::new(low),
@@ -340,7 +376,8 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let (tests, end) = self.parse_in_tests()?;
                 let span = Span::new(left.span.start as usize, end);
-                left = Expr::new(ExprKind::In(Box::new(left), tests), span);
+                self.deepen()?;
+            left = Expr::new(ExprKind::In(Box::new(left), tests), span);
             } else {
                 return Ok(left);
             }
@@ -348,12 +385,20 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_instance_of(&mut self) -> PResult<Expr> {
+        let base = self.depth;
+        let result = self.parse_instance_of_chain();
+        self.depth = base;
+        result
+    }
+
+    fn parse_instance_of_chain(&mut self) -> PResult<Expr> {
         let mut left = self.parse_additive()?;
         while self.is_word("instance") {
             self.pos += 1;
             self.expect_word("of", || "`of` after `instance`".to_string())?;
             let ty = self.parse_type(TypeMode::Expr)?;
             let span = Span::new(left.span.start as usize, self.prev_end());
+            self.deepen()?;
             left = Expr::new(ExprKind::InstanceOf(Box::new(left), ty), span);
         }
         Ok(left)
@@ -361,6 +406,13 @@ impl<'a> Parser<'a> {
 
     /// `+` and `-` (also the level of range endpoints and of the operand of `in`).
     fn parse_additive(&mut self) -> PResult<Expr> {
+        let base = self.depth;
+        let result = self.parse_additive_chain();
+        self.depth = base;
+        result
+    }
+
+    fn parse_additive_chain(&mut self) -> PResult<Expr> {
         let mut left = self.parse_multiplicative()?;
         loop {
             let op = match self.punct() {
@@ -371,11 +423,19 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             let right = self.parse_multiplicative()?;
             let span = left.span.to(right.span);
+            self.deepen()?;
             left = Expr::new(ExprKind::Arith(op, Box::new(left), Box::new(right)), span);
         }
     }
 
     fn parse_multiplicative(&mut self) -> PResult<Expr> {
+        let base = self.depth;
+        let result = self.parse_multiplicative_chain();
+        self.depth = base;
+        result
+    }
+
+    fn parse_multiplicative_chain(&mut self) -> PResult<Expr> {
         let mut left = self.parse_power()?;
         loop {
             let op = match self.punct() {
@@ -386,16 +446,25 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             let right = self.parse_power()?;
             let span = left.span.to(right.span);
+            self.deepen()?;
             left = Expr::new(ExprKind::Arith(op, Box::new(left), Box::new(right)), span);
         }
     }
 
     /// `**`, left associative (`3 ** 4 ** 5` is `(3 ** 4) ** 5`, DMN TCK 0075).
     fn parse_power(&mut self) -> PResult<Expr> {
+        let base = self.depth;
+        let result = self.parse_power_chain();
+        self.depth = base;
+        result
+    }
+
+    fn parse_power_chain(&mut self) -> PResult<Expr> {
         let mut left = self.parse_unary()?;
         while self.eat_punct(Punct::StarStar) {
             let right = self.parse_unary()?;
             let span = left.span.to(right.span);
+            self.deepen()?;
             left = Expr::new(
                 ExprKind::Arith(ArithOp::Pow, Box::new(left), Box::new(right)),
                 span,

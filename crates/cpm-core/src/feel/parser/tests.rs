@@ -425,34 +425,19 @@ fn postfix_chains() {
 }
 
 #[test]
-fn long_left_associative_chains_do_not_recurse() {
-    let terms = 50_000;
-    let text = vec!["a"; terms].join(" + ");
-    let started = std::time::Instant::now();
-    let expr = parse(&text);
-    let elapsed = started.elapsed();
-    // Walk down the left spine without recursion.
-    let mut depth = 0;
-    let mut node = &expr;
-    while let ExprKind::Arith(ArithOp::Add, left, right) = &node.kind {
-        assert_eq!(right.kind, ExprKind::Name("a".into()));
-        depth += 1;
-        node = left;
+fn long_operator_chains_count_towards_the_nesting_limit() {
+    // A chain is as deep as it is long once built (`((a + a) + a) + …`): long chains are
+    // refused up front, so no consumer (evaluation, serialization, drop) meets a tree deeper
+    // than MAX_NESTING.
+    let fits = vec!["a"; MAX_NESTING as usize - 2].join(" + ");
+    assert!(matches!(parse(&fits).kind, ExprKind::Arith(ArithOp::Add, ..)));
+    for op in [" + ", " * ", " or ", " and ", " ** ", " = "] {
+        let text = vec!["a"; 50_000].join(op);
+        let started = std::time::Instant::now();
+        let err = parse_expression(&text, &Names::new()).unwrap_err();
+        assert!(err.message.contains("nests deeper"), "{op}: {}", err.message);
+        assert!(started.elapsed().as_secs() < 10);
     }
-    assert_eq!(depth, terms - 1);
-    assert_eq!(expr.span, span(0, text.len()));
-    assert!(elapsed.as_secs() < 10, "took {elapsed:?}");
-    // The tree is 50,000 levels deep: drop it on a thread with room for the recursive drop
-    // glue (consumers walking such trees must not recurse on a small stack either).
-    let or_chain = vec!["x"; 20_000].join(" or ");
-    let ors = parse(&or_chain);
-    assert!(matches!(ors.kind, ExprKind::Or(..)));
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(move || drop((expr, ors)))
-        .unwrap()
-        .join()
-        .unwrap();
 }
 
 // ---- names --------------------------------------------------------------------------------
@@ -1128,7 +1113,7 @@ fn assert_too_deep(text: &str) {
     let e = parse_expression(text, &Names::new()).unwrap_err();
     assert_eq!(
         e.message,
-        "expression nests deeper than 64 levels",
+        "expression nests deeper than 100 levels",
         "{}",
         &text[..40.min(text.len())]
     );
@@ -1137,13 +1122,13 @@ fn assert_too_deep(text: &str) {
 #[test]
 fn nesting_up_to_the_limit_parses() {
     // The whole expression is level 1; each parenthesis adds one.
-    let text = format!("{}1{}", "(".repeat(63), ")".repeat(63));
+    let text = format!("{}1{}", "(".repeat(99), ")".repeat(99));
     assert_eq!(sx(&text), "1");
-    let text = format!("{}1{}", "(".repeat(64), ")".repeat(64));
+    let text = format!("{}1{}", "(".repeat(100), ")".repeat(100));
     assert_too_deep(&text);
     let text = format!("{}5", "-".repeat(62));
     assert!(parse_expression(&text, &Names::new()).is_ok());
-    assert_eq!(MAX_NESTING, 64);
+    assert_eq!(MAX_NESTING, 100);
 }
 
 #[test]
@@ -1167,15 +1152,15 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     assert_too_deep(&format!("x instance of {}number", "list<".repeat(N)));
     assert_too_deep(&"-(".repeat(N));
     let e = parse_unary_tests(&"not(".repeat(N), &Names::new()).unwrap_err();
-    assert_eq!(e.message, "expression nests deeper than 64 levels");
+    assert_eq!(e.message, "expression nests deeper than 100 levels");
     let e = parse_type_ref(&"list<".repeat(N)).unwrap_err();
-    assert_eq!(e.message, "expression nests deeper than 64 levels");
+    assert_eq!(e.message, "expression nests deeper than 100 levels");
 }
 
 #[test]
 fn deep_nesting_error_points_at_the_level_that_is_too_deep() {
     let e = parse_expression(&"(".repeat(100), &Names::new()).unwrap_err();
-    assert_eq!(e.span, span(64, 65));
+    assert_eq!(e.span, span(100, 101));
 }
 
 // ---- robustness ---------------------------------------------------------------------------
