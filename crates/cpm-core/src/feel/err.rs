@@ -32,7 +32,9 @@ impl SyntaxError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EvalError {
     /// The step budget ran out.
-    #[error("evaluation exceeded its budget of {budget} steps; simplify the expression or raise the limit")]
+    #[error(
+        "evaluation exceeded its budget of {budget} steps; simplify the expression or raise the limit"
+    )]
     FuelExhausted {
         /// The budget that was exhausted.
         budget: u64,

@@ -4,4 +4,5 @@
 //! Pipeline position: first stage. Text → [`ast`] (via `parser`) → values (via `eval`).
 
 pub mod ast;
+pub mod builtins;
 pub mod err;
