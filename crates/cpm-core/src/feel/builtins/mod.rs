@@ -167,11 +167,11 @@ static BUILTINS: &[Builtin] = builtins! {
     "day of year" => [sig(&["date"], 1, temporal::day_of_year)],
     "decimal" => [sig(&["n", "scale"], 2, numeric::decimal)],
     "distinct values" => [sig(&["list"], 1, list::distinct_values)],
+    "duration" => [sig(&["from"], 1, conversion::duration)],
     "during" => [
         sig(&["point", "range"], 2, range::during),
         sig(&["range1", "range2"], 2, range::during),
     ],
-    "duration" => [sig(&["from"], 1, conversion::duration)],
     "ends with" => [sig(&["string", "match"], 2, string::ends_with)],
     "even" => [sig(&["number"], 1, numeric::even)],
     "exp" => [sig(&["number"], 1, numeric::exp)],
@@ -193,7 +193,7 @@ static BUILTINS: &[Builtin] = builtins! {
     ],
     "index of" => [sig(&["list", "match"], 2, list::index_of)],
     "insert before" => [sig(&["list", "position", "newItem"], 3, list::insert_before)],
-    "is" => [sig(&["value1", "value2"], 2, temporal::is)],
+    "is" => [sig(&["value1", "value2"], 1, temporal::is)],
     "list contains" => [sig(&["list", "element"], 2, list::list_contains)],
     "list replace" => [
         sig(&["list", "position", "newItem"], 3, list::list_replace),

@@ -72,12 +72,16 @@ pub(super) fn compile(pattern: &str, flags: &str) -> Option<Regex> {
         .ok()
 }
 
-/// Removes whitespace outside character classes (the `x` flag).
+/// Removes whitespace outside character classes (the `x` flag), also between a backslash
+/// and the character it escapes, as XPath does.
 fn strip_whitespace(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len());
     let mut in_class = false;
     let mut escaped = false;
     for ch in pattern.chars() {
+        if !in_class && matches!(ch, ' ' | '\t' | '\n' | '\r') {
+            continue;
+        }
         if escaped {
             out.push(ch);
             escaped = false;
@@ -96,7 +100,6 @@ fn strip_whitespace(pattern: &str) -> String {
                 in_class = false;
                 out.push(ch);
             }
-            ' ' | '\t' | '\n' | '\r' if !in_class => {}
             _ => out.push(ch),
         }
     }
