@@ -453,3 +453,11 @@ fn invalid_combinations_are_null() {
         }
     }
 }
+
+#[test]
+fn zone_names_are_validated_and_canonical() {
+    let shown = parse_time("10:00:00@europe/paris").map(|t| fmt(&Value::Time(t)));
+    assert_eq!(shown.as_deref(), Some("10:00:00@Europe/Paris"));
+    assert!(parse_time("10:00:00@Not/AZone").is_none());
+    assert!(parse_time("10:00:00@").is_none());
+}

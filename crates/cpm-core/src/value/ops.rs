@@ -578,25 +578,26 @@ pub fn conforms(v: &Value, ty: &TypeRef) -> bool {
 }
 
 fn conforms_named(v: &Value, name: &str) -> bool {
-    matches!(
-        (name, v),
-        ("number", Value::Number(_))
-            | ("string", Value::String(_))
-            | ("boolean", Value::Bool(_))
-            | ("date", Value::Date(_))
-            | ("time", Value::Time(_))
-            | ("date and time" | "dateTime", Value::DateTime(_))
-            | (
-                "days and time duration" | "dayTimeDuration",
-                Value::DaysTime(_)
-            )
-            | (
-                "years and months duration" | "yearMonthDuration",
-                Value::YearsMonths(_)
-            )
-            | ("list", Value::List(_))
-            | ("context", Value::Context(_))
-            | ("range", Value::Range(_))
-            | ("function", Value::Function(_))
-    )
+    (name == "Any" && !v.is_null())
+        || matches!(
+            (name, v),
+            ("number", Value::Number(_))
+                | ("string", Value::String(_))
+                | ("boolean", Value::Bool(_))
+                | ("date", Value::Date(_))
+                | ("time", Value::Time(_))
+                | ("date and time" | "dateTime", Value::DateTime(_))
+                | (
+                    "days and time duration" | "dayTimeDuration",
+                    Value::DaysTime(_)
+                )
+                | (
+                    "years and months duration" | "yearMonthDuration",
+                    Value::YearsMonths(_)
+                )
+                | ("list", Value::List(_))
+                | ("context", Value::Context(_))
+                | ("range", Value::Range(_))
+                | ("function", Value::Function(_))
+        )
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jiff::civil;
 use rust_decimal::Decimal;
 
-use super::{Invoke, arg, num, ok, single, text};
+use super::{Invoke, arg, charge, num, ok, single, text};
 use crate::feel::err::EvalError;
 use crate::value::duration::{parse_days_time, parse_years_months};
 use crate::value::json::parse_number_text;
@@ -137,7 +137,10 @@ pub(super) fn time_from_parts(args: &[Value], _: &mut dyn Invoke) -> R {
 /// `number(from)` and `number(from, grouping separator, decimal separator)`: the grouping
 /// separator is one of space, `,`, `.` (or `null` for none); the decimal separator is
 /// `.` or `,` (`null` means `.`) and differs from the grouping separator.
-pub(super) fn number(args: &[Value], _: &mut dyn Invoke) -> R {
+pub(super) fn number(args: &[Value], cx: &mut dyn Invoke) -> R {
+    if let Some(from) = text(arg(args, 0)) {
+        charge(cx, from.len())?;
+    }
     let result = (|| {
         let from = text(arg(args, 0))?;
         let grouping = match arg(args, 1) {
@@ -180,10 +183,14 @@ pub(super) fn number(args: &[Value], _: &mut dyn Invoke) -> R {
 }
 
 /// `string(from)`: the FEEL text of any value; `null` for `null` and for functions.
-pub(super) fn string(args: &[Value], _: &mut dyn Invoke) -> R {
+pub(super) fn string(args: &[Value], cx: &mut dyn Invoke) -> R {
     Ok(match arg(args, 0) {
         Value::Null | Value::Function(_) => Value::Null,
-        v => Value::String(Arc::from(format_value(v))),
+        v => {
+            let text = format_value(v);
+            charge(cx, text.len())?;
+            Value::String(Arc::from(text))
+        }
     })
 }
 

@@ -477,9 +477,10 @@ pub(super) fn sort(args: &[Value], cx: &mut dyn Invoke) -> R {
     charge(cx, items.len())?;
     let items = items.into_owned();
     let sorted = match args.get(1) {
-        None | Some(Value::Null) => {
-            merge_sort(items, &mut |a, b| Ok(compare(a, b).map(Ordering::is_lt)))?
-        }
+        None | Some(Value::Null) => merge_sort(items, &mut |a, b| {
+            cx.charge(1)?;
+            Ok(compare(a, b).map(Ordering::is_lt))
+        })?,
         Some(f @ Value::Function(_)) => {
             let f = f.clone();
             merge_sort(items, &mut |a, b| {
