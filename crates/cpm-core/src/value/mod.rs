@@ -5,6 +5,9 @@
 //! their zone exactly as written so that output is the same on every target.
 
 pub mod duration;
+pub mod format;
+pub mod json;
+pub mod ops;
 pub mod temporal;
 
 use std::sync::Arc;
@@ -15,6 +18,8 @@ use rust_decimal::Decimal;
 use crate::feel::ast::{Expr, Name, TypeRef};
 
 pub use duration::{DaysTimeDuration, YearsMonthsDuration};
+pub use format::format_value;
+pub use json::{JsonError, from_json, to_canonical_json, to_json};
 pub use temporal::{Date, DateTime, Time, Zone};
 
 /// A FEEL context: named entries in insertion order.
