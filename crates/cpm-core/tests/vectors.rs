@@ -201,7 +201,9 @@ fn run_file(target: &mut dyn Target, path: &Path) -> (usize, Vec<String>) {
 
 #[test]
 fn shared_vectors_pass_natively() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
+    let dir = std::env::var_os("CPM_VECTORS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors"));
     let mut files = Vec::new();
     vector_files(&dir, &mut files);
     assert!(!files.is_empty(), "no vector files in {}", dir.display());

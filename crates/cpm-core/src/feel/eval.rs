@@ -785,7 +785,11 @@ fn test_value(input: &Value, test: &Value, uses_input: bool) -> Value {
         Value::List(items) if !matches!(input, Value::List(_)) => {
             let mut saw_null = false;
             for item in items.iter() {
-                match ops::equal(input, item) {
+                let verdict = match item {
+                    Value::Range(range) => ops::in_range(input, range),
+                    _ => ops::equal(input, item),
+                };
+                match verdict {
                     Value::Bool(true) => return Value::Bool(true),
                     Value::Bool(false) => {}
                     _ => saw_null = true,

@@ -1159,7 +1159,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 
 #[test]
 fn deep_nesting_error_points_at_the_level_that_is_too_deep() {
-    let e = parse_expression(&"(".repeat(100), &Names::new()).unwrap_err();
+    let e = parse_expression(&"(".repeat(150), &Names::new()).unwrap_err();
     assert_eq!(e.span, span(100, 101));
 }
 
