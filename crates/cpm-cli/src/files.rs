@@ -17,7 +17,7 @@ pub fn is_source(path: &Path) -> bool {
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .as_deref(),
-        Some("yaml" | "yml" | "json")
+        Some("yaml" | "yml" | "json" | "dmn")
     )
 }
 
@@ -82,7 +82,7 @@ fn is_data_file(name: &str) -> bool {
     name.ends_with(".input.json") || name == "input.json" || name == "package.json"
 }
 
-fn read_text(path: &Path) -> Result<String, CliError> {
+pub fn read_text(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path).map_err(|source| CliError::Read {
         path: path.display().to_string(),
         source,

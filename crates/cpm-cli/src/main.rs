@@ -5,7 +5,9 @@
 //! could not run (bad arguments, unreadable files).
 
 mod files;
+mod import;
 mod report;
+mod tck;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,6 +73,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Convert a DMN XML model (DMN 1.1 to 1.5) into a cpm YAML model file.
+    Import {
+        /// The `.dmn` file.
+        model: PathBuf,
+        /// The folder to write `<model name>.yaml` into (created if missing).
+        #[arg(short, long, default_value = ".")]
+        output: PathBuf,
+    },
+    /// Run the DMN TCK test cases of a folder (each subfolder holds `*.dmn` and
+    /// `*-test-*.xml` files).
+    Tck {
+        /// The TCK folder, such as `TestCases/compliance-level-2`.
+        dir: PathBuf,
+        /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Why a command could not run (exit code 2).
@@ -86,12 +105,14 @@ enum CliError {
         path: String,
         source: std::io::Error,
     },
-    #[error("`{0}` has no `.yaml`, `.yml` or `.json` model files")]
+    #[error("`{0}` has no `.yaml`, `.yml`, `.json` or `.dmn` model files")]
     NoSources(String),
     #[error("`{path}` is not a usable bundle: {message}")]
     Bundle { path: String, message: String },
     #[error("the input is not valid JSON: {0}")]
     Input(String),
+    #[error("`{0}` has no DMN TCK test folders (`*.dmn` beside `*-test-*.xml`)")]
+    NoTck(String),
 }
 
 fn main() -> ExitCode {
@@ -121,6 +142,8 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             no_explain,
         } => eval(&bundle, &decision, input.as_deref(), json, !no_explain),
         Command::Test { dir, json } => test(&dir, json),
+        Command::Import { model, output } => import::run(&model, &output),
+        Command::Tck { dir, json } => tck::run(&dir, json),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod bundle;
 pub mod canonical;
 pub mod compile;
 pub mod decide;
+pub mod dmn;
 pub mod feel;
 pub mod ir;
 pub mod source;

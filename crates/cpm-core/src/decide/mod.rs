@@ -153,6 +153,35 @@ impl Engine {
         decide_in(model, decision, scope, options)
     }
 
+    /// Evaluates decision `name` for input data given as FEEL values (by input name).
+    ///
+    /// Declared inputs missing from `input` are null; entries that name no declared input
+    /// are ignored. Values are taken as they are (no conversion by the declared type); a value
+    /// outside its item definition's allowed values is refused as with [`Engine::decide`].
+    ///
+    /// # Errors
+    /// As [`Engine::decide`].
+    pub fn decide_values(
+        &self,
+        name: &str,
+        input: &Context,
+        options: &Options,
+    ) -> Result<Decided, DecideError> {
+        let Some((model, decision)) = self.find(name) else {
+            return Err(DecideError::UnknownDecision {
+                name: name.to_owned(),
+                known: self.known_names(),
+            });
+        };
+        let mut scope = Context::new();
+        for declared in &model.inputs {
+            let value = input.get(&declared.name).cloned().unwrap_or(Value::Null);
+            check_allowed(model, &declared.ty, &value, &declared.name, options)?;
+            scope.insert(declared.name.clone(), value);
+        }
+        decide_in(model, decision, scope, options)
+    }
+
     /// Converts the input document to a scope with every declared input (missing ones null).
     fn input_scope(
         &self,
@@ -293,21 +322,9 @@ fn decide_in(
     Ok(Decided { output, trace })
 }
 
-/// Whether `value` conforms to `ty`, resolving the model's item definitions.
+/// Whether `value` conforms to `ty`, resolving the model's item definitions at every level.
 fn conforms(model: &Model, value: &Value, ty: &crate::feel::ast::TypeRef) -> bool {
-    let mut ty = ty;
-    for _ in 0..32 {
-        match ty {
-            crate::feel::ast::TypeRef::Named(n) => {
-                match model.types.iter().find(|t| &t.name == n) {
-                    Some(def) => ty = &def.base,
-                    None => return crate::value::ops::conforms(value, ty),
-                }
-            }
-            _ => return crate::value::ops::conforms(value, ty),
-        }
-    }
-    true
+    crate::feel::eval::conforms_to(&model.types, value, ty)
 }
 
 /// The JSON kind of a value, for messages.

@@ -536,12 +536,7 @@ impl<'m> Evaluator<'m> {
 
     /// `instance of`, resolving item definition names against the model's types.
     fn conforms(&self, value: &Value, ty: &TypeRef) -> bool {
-        if let TypeRef::Named(name) = ty {
-            if let Some(def) = self.types.iter().find(|t| &t.name == name) {
-                return self.conforms(value, &def.base);
-            }
-        }
-        ops::conforms(value, ty)
+        conforms_to(self.types, value, ty)
     }
 
     /// Evaluates a call expression.
@@ -823,4 +818,45 @@ pub fn contains_input_value(expr: &Expr) -> bool {
         }
     });
     found
+}
+
+/// How deep [`conforms_to`] follows item definitions inside each other; a type nested
+/// deeper (or defined in a cycle) is accepted.
+const MAX_TYPE_DEPTH: u32 = 32;
+
+/// Whether `value` is an instance of `ty`, resolving item definition names in `types` at
+/// every level (`list<tItem>`, `context<a: tAmount>`), not only at the top.
+pub fn conforms_to(types: &[TypeDef], value: &Value, ty: &TypeRef) -> bool {
+    conforms_at(types, value, ty, 0)
+}
+
+fn conforms_at(types: &[TypeDef], v: &Value, ty: &TypeRef, depth: u32) -> bool {
+    if depth > MAX_TYPE_DEPTH {
+        return true;
+    }
+    let nested = |x: &Value, t: &TypeRef| x.is_null() || conforms_at(types, x, t, depth + 1);
+    match ty {
+        TypeRef::Named(name) => match types.iter().find(|t| &t.name == name) {
+            Some(def) => conforms_at(types, v, &def.base, depth + 1),
+            None => ops::conforms(v, ty),
+        },
+        TypeRef::List(item) => match v {
+            Value::List(items) => items.iter().all(|x| nested(x, item)),
+            _ => false,
+        },
+        TypeRef::Context(fields) => match v {
+            Value::Context(ctx) => fields
+                .iter()
+                .all(|(k, t)| ctx.get(k).is_some_and(|x| nested(x, t))),
+            _ => false,
+        },
+        TypeRef::Range(item) => match v {
+            Value::Range(r) => [&r.start, &r.end]
+                .into_iter()
+                .flatten()
+                .all(|x| nested(x, item)),
+            _ => false,
+        },
+        _ => ops::conforms(v, ty),
+    }
 }

@@ -53,6 +53,10 @@ pub enum SourceErrorKind {
     DuplicateRuleId,
     /// A number in a test value that cannot be represented exactly (`.inf`, `.nan`).
     BadNumber,
+    /// A DMN XML file is not well-formed XML.
+    XmlSyntax,
+    /// A DMN element or attribute that cpm does not support.
+    Unsupported,
 }
 
 impl SourceErrorKind {
@@ -79,6 +83,8 @@ impl SourceErrorKind {
             Self::CellCount => "cell-count",
             Self::DuplicateRuleId => "duplicate-rule-id",
             Self::BadNumber => "bad-number",
+            Self::XmlSyntax => "xml-syntax",
+            Self::Unsupported => "unsupported",
         }
     }
 }

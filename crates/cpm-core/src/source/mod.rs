@@ -16,6 +16,7 @@ mod json;
 mod model;
 mod read;
 mod tree;
+pub mod write;
 
 use std::fmt;
 use std::sync::Arc;
@@ -151,25 +152,39 @@ impl Format {
     }
 }
 
-/// Loads a source file from its contents, choosing YAML or JSON by the extension of `path`.
+/// Loads a source file from its contents, choosing YAML, JSON or DMN XML by the extension
+/// of `path`.
 ///
 /// `path` is only used to pick the format and to name the file in every [`Loc`].
 ///
 /// # Errors
 ///
 /// Returns every problem found in the file (not just the first): `unsupported-file` when
-/// the extension is not `.yaml`, `.yml` or `.json`, syntax errors, limits (`too-large`,
+/// the extension is not `.yaml`, `.yml`, `.json` or `.dmn`, syntax errors (`xml-syntax` for
+/// DMN), `unsupported` DMN elements, limits (`too-large`,
 /// `too-deep`), and structural errors (`unknown-key`, `missing-key`, `cell-count`, …; see
 /// [`SourceErrorKind`]).
 pub fn load(path: &str, text: &str) -> Result<SourceFile, SourceErrors> {
+    if is_dmn_path(path) {
+        return crate::dmn::load(path, text).map(SourceFile::Model);
+    }
     match Format::from_path(path) {
         Some(format) => load_as(path, text, format),
         None => Err(SourceErrors::new(vec![SourceError::new(
             SourceErrorKind::UnsupportedFile,
             Loc::new(path, 1, 1),
-            format!("`{path}` is not a model file; expected a `.yaml`, `.yml` or `.json` file"),
+            format!(
+                "`{path}` is not a model file; expected a `.yaml`, `.yml`, `.json` or `.dmn` file"
+            ),
         )])),
     }
+}
+
+/// Whether `path` names a DMN XML file (`.dmn`, any case), which [`load`] reads with
+/// [`crate::dmn::load`].
+pub fn is_dmn_path(path: &str) -> bool {
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("dmn"))
 }
 
 /// Loads a source file from its contents in the given format, whatever `path` says.
