@@ -138,3 +138,6 @@ fn without_positions(model: &Model) -> serde_json::Value {
     strip(&mut v);
     v
 }
+
+#[cfg(test)]
+mod tests;

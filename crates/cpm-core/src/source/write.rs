@@ -52,10 +52,12 @@ pub fn to_yaml(model: &Model) -> String {
             w.opt(4, "description", d.description.as_deref());
             w.opt_feel(4, "type", d.type_ref.as_ref());
             if !d.requires.is_empty() {
-                w.line(4, "requires:");
-                for r in &d.requires {
-                    w.item(6, &r.name);
-                }
+                let names: Vec<Feel> = d
+                    .requires
+                    .iter()
+                    .map(|r| Feel::new(r.name.clone(), r.loc.clone()))
+                    .collect();
+                w.cells(4, "requires", &names);
             }
             w.body(4, &d.body);
         }
@@ -91,7 +93,7 @@ impl Writer {
         match block(value, block_indent) {
             Some(b) => self.out.push_str(&b),
             None => {
-                self.out.push_str(&scalar(value));
+                self.out.push_str(&block_scalar(value));
                 self.out.push('\n');
             }
         }
@@ -280,10 +282,20 @@ fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\t') || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}')
 }
 
-/// A one-line YAML scalar for `s`: plain when YAML reads it back as the same string, else
+/// A one-line YAML scalar in block context (flow indicators are allowed inside plain
+/// scalars there).
+fn block_scalar(s: &str) -> String {
+    scalar_in(s, false)
+}
+
+/// A one-line YAML scalar inside a flow list: plain when YAML reads it back as the same string, else
 /// single-quoted, or double-quoted with escapes when it holds line breaks or control
 /// characters.
 fn scalar(s: &str) -> String {
+    scalar_in(s, true)
+}
+
+fn scalar_in(s: &str, flow: bool) -> String {
     if s.chars().any(needs_escape) {
         let mut out = String::from("\"");
         for c in s.chars() {
@@ -302,7 +314,7 @@ fn scalar(s: &str) -> String {
         out.push('"');
         return out;
     }
-    if is_plain_safe(s) {
+    if is_plain_safe(s, flow) {
         s.to_owned()
     } else {
         format!("'{}'", s.replace('\'', "''"))
@@ -310,7 +322,7 @@ fn scalar(s: &str) -> String {
 }
 
 /// Whether `s` can be written as a plain scalar and read back as the same string.
-fn is_plain_safe(s: &str) -> bool {
+fn is_plain_safe(s: &str, flow: bool) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
@@ -318,13 +330,13 @@ fn is_plain_safe(s: &str) -> bool {
         return false;
     }
     // Indicators, and anything that could start a number (`-5`, `.5`, `+1`, `0x1F`).
-    if "-?:,[]{}#&*!|>'\"%@`.+".contains(first) || first.is_ascii_digit() {
+    if "-?:,[]{}#&*!|><='\"%@`.+".contains(first) || first.is_ascii_digit() {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
         return false;
     }
-    if s.chars().any(|c| ",[]{}".contains(c)) {
+    if flow && s.chars().any(|c| ",[]{}".contains(c)) {
         return false;
     }
     let lower = s.to_ascii_lowercase();
@@ -354,6 +366,10 @@ mod tests {
         assert_eq!(scalar("'x'"), "'''x'''");
         assert_eq!(scalar("a\u{1}b"), "\"a\\u0001b\"");
         assert_eq!(scalar(""), "''");
+        assert_eq!(scalar("<18"), "'<18'");
+        assert_eq!(scalar("f(a, b)"), "'f(a, b)'");
+        assert_eq!(block_scalar("f(a, b)"), "f(a, b)");
+        assert_eq!(block_scalar("[1, 2]"), "'[1, 2]'");
     }
 
     #[test]
