@@ -182,6 +182,44 @@ impl Engine {
         decide_in(model, decision, scope, options)
     }
 
+    /// Invokes the business knowledge model (or converted decision service) `name` with
+    /// arguments by parameter name; parameters not given are null.
+    ///
+    /// # Errors
+    /// [`DecideError::UnknownDecision`] when no knowledge model has that name; evaluation
+    /// errors as for decisions.
+    pub fn invoke(
+        &self,
+        name: &str,
+        args: &Context,
+        options: &Options,
+    ) -> Result<Value, DecideError> {
+        let found = self.bundle.program.models.iter().find_map(|m| {
+            let i = m.knowledge.iter().position(|k| k.name == name)?;
+            Some((m, m.knowledge.get(i)?, u32::try_from(i).ok()?))
+        });
+        let Some((model, knowledge, index)) = found else {
+            return Err(DecideError::UnknownDecision {
+                name: name.to_owned(),
+                known: self.known_names(),
+            });
+        };
+        let named = knowledge
+            .params
+            .iter()
+            .map(|(p, _)| (p.clone(), args.get(p).cloned().unwrap_or(Value::Null)))
+            .collect();
+        let mut ev = Evaluator::new(&model.knowledge, &model.types, options.limits);
+        ev.call(
+            &crate::value::Function::Knowledge(index),
+            crate::feel::eval::CallArgs::Named(named),
+        )
+        .map_err(|source| DecideError::Eval {
+            decision: name.to_owned(),
+            source,
+        })
+    }
+
     /// Converts the input document to a scope with every declared input (missing ones null).
     fn input_scope(
         &self,

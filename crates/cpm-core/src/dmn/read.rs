@@ -320,6 +320,7 @@ impl<'a, 'input> Reader<'a, 'input> {
             tests: Vec::new(),
             loc: self.loc(root),
         };
+        let mut services = Vec::new();
         for node in self.elements(root).collect::<Vec<_>>() {
             match node.tag_name().name() {
                 "description" => model.description = plain_text(node),
@@ -349,12 +350,14 @@ impl<'a, 'input> Reader<'a, 'input> {
                     node,
                     "models that import other models; merge the imported elements into one file",
                 ),
-                "decisionService" => self.unsupported(
-                    node,
-                    "decision services; call the decisions directly, or model the service as a business knowledge model",
-                ),
-                "knowledgeSource" | "textAnnotation" | "association" | "group"
-                | "elementCollection" | "performanceIndicator" | "organizationUnit"
+                "decisionService" => services.push(node),
+                "knowledgeSource"
+                | "textAnnotation"
+                | "association"
+                | "group"
+                | "elementCollection"
+                | "performanceIndicator"
+                | "organizationUnit"
                 | "extensionElements" => {}
                 other => {
                     let reason = format!("`{other}` has no counterpart in cpm models");
@@ -362,8 +365,146 @@ impl<'a, 'input> Reader<'a, 'input> {
                 }
             }
         }
+        for node in services {
+            if let Some(k) = self.decision_service(node, &model) {
+                model.knowledge.push(k);
+            }
+        }
         self.check_unique(&model);
         model
+    }
+
+    /// A decision service as a knowledge model: its parameters are the input data, then the
+    /// input decisions (in file order, as DMN 1.5 and the TCK call them); its body is a boxed context with one entry per
+    /// decision the outputs need (dependencies first, stopping at input decisions), whose
+    /// result is the single output decision, or a context of the output decisions.
+    fn decision_service(&mut self, node: Node<'a, 'input>, model: &Model) -> Option<KnowledgeDef> {
+        let name = self.name_of(node)?;
+        let refs = |tag: &'static str, r: &mut Self| -> Option<Vec<NameRef>> {
+            let mut out = Vec::new();
+            let mut ok = true;
+            for n in r.children(node, tag) {
+                match r.requirement(n) {
+                    Some(x) => out.push(x),
+                    None => ok = false,
+                }
+            }
+            ok.then_some(out)
+        };
+        let outputs = refs("outputDecision", self)?;
+        let encapsulated = refs("encapsulatedDecision", self)?;
+        let input_decisions = refs("inputDecision", self)?;
+        let input_data = refs("inputData", self)?;
+        if outputs.is_empty() {
+            self.unsupported(node, "a decision service without output decisions");
+            return None;
+        }
+        let decision = |n: &str| model.decisions.iter().find(|d| d.name == n);
+        let mut params = Vec::new();
+        for r in &input_data {
+            let Some(i) = model.inputs.iter().find(|i| i.name == r.name) else {
+                let message = format!(
+                    "`inputData` of decision service `{name}` names `{}`, which is not input data",
+                    r.name
+                );
+                self.errors.push(SourceError::new(
+                    SourceErrorKind::MissingKey,
+                    r.loc.clone(),
+                    message,
+                ));
+                return None;
+            };
+            params.push(Param {
+                name: i.name.clone(),
+                type_ref: i.type_ref.clone(),
+                loc: r.loc.clone(),
+            });
+        }
+        for r in &input_decisions {
+            let Some(d) = decision(&r.name) else {
+                let message = format!(
+                    "`inputDecision` of decision service `{name}` names `{}`, which is not a decision",
+                    r.name
+                );
+                self.errors.push(SourceError::new(
+                    SourceErrorKind::MissingKey,
+                    r.loc.clone(),
+                    message,
+                ));
+                return None;
+            };
+            params.push(Param {
+                name: d.name.clone(),
+                type_ref: d.type_ref.clone(),
+                loc: r.loc.clone(),
+            });
+        }
+        // Decisions to evaluate inside, dependencies first.
+        let stop: BTreeSet<&str> = input_decisions.iter().map(|r| r.name.as_str()).collect();
+        let mut order: Vec<&str> = Vec::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut stack: Vec<(&str, bool)> = outputs
+            .iter()
+            .chain(&encapsulated)
+            .rev()
+            .map(|r| (r.name.as_str(), false))
+            .collect();
+        while let Some((n, done)) = stack.pop() {
+            if done {
+                order.push(n);
+                continue;
+            }
+            if stop.contains(n) || !seen.insert(n) {
+                continue;
+            }
+            let Some(d) = decision(n) else { continue };
+            stack.push((n, true));
+            for r in d.requires.iter().rev() {
+                if decision(&r.name).is_some() {
+                    stack.push((r.name.as_str(), false));
+                } else if !input_data.iter().any(|i| i.name == r.name) {
+                    let reason = format!(
+                        "decision `{n}` inside it needs input data `{}`, which the service does not list as `inputData`",
+                        r.name
+                    );
+                    self.unsupported(node, &reason);
+                    return None;
+                }
+            }
+        }
+        let entries = order
+            .iter()
+            .filter_map(|n| decision(n))
+            .map(|d| ContextEntry {
+                name: d.name.clone(),
+                type_ref: d.type_ref.clone(),
+                body: d.body.clone(),
+                loc: d.loc.clone(),
+            })
+            .collect();
+        let result = match outputs.as_slice() {
+            [one] => one.name.clone(),
+            many => {
+                let parts: Vec<String> = many
+                    .iter()
+                    .map(|o| format!("{}: {}", context_key(&o.name), o.name))
+                    .collect();
+                format!("{{{}}}", parts.join(", "))
+            }
+        };
+        let loc = self.loc(node);
+        Some(KnowledgeDef {
+            name,
+            description: self.child(node, "description").and_then(plain_text),
+            params,
+            type_ref: None,
+            body: DecisionBody::Context(ContextDef {
+                entries,
+                result: Some(Feel::new(result, loc.clone())),
+                loc: loc.clone(),
+            }),
+            loc,
+        })
     }
 
     /// Names that must be distinct: types; inputs, knowledge and decisions together.
@@ -423,9 +564,9 @@ impl<'a, 'input> Reader<'a, 'input> {
         {
             self.unsupported(node, &format!("type language `{lang}`; only FEEL is"));
         }
-        if let Some(f) = self.child(node, "functionItem") {
-            self.unsupported(f, "function item definitions");
-        }
+        let function_type = self
+            .child(node, "functionItem")
+            .and_then(|f| self.function_item(f));
         let collection = node.attribute("isCollection") == Some("true");
         let components = self.children(node, "itemComponent");
         let type_ref = match self.child(node, "typeRef") {
@@ -446,7 +587,9 @@ impl<'a, 'input> Reader<'a, 'input> {
             (None, Some(n)) => n.clone(),
             (_, None) => String::new(),
         };
-        let item_body = if components.is_empty() {
+        let item_body = if let Some(f) = function_type {
+            TypeBody::Ref(f)
+        } else if components.is_empty() {
             TypeBody::Ref(Feel::new(
                 type_ref.map_or_else(|| "Any".to_owned(), |t| t.text),
                 loc.clone(),
@@ -494,6 +637,25 @@ impl<'a, 'input> Reader<'a, 'input> {
             allowed,
             loc,
         })
+    }
+
+    /// A `functionItem` as a FEEL function type: `function<T1, T2> -> R`.
+    fn function_item(&mut self, node: Node<'a, 'input>) -> Option<Feel> {
+        let mut params = Vec::new();
+        for p in self.children(node, "parameters") {
+            let t = self
+                .type_attr(p)
+                .map_or_else(|| "Any".to_owned(), |t| t.text);
+            params.push(t);
+        }
+        let result = match node.attribute("outputTypeRef") {
+            Some(raw) => self.type_text(node, raw)?.text,
+            None => "Any".to_owned(),
+        };
+        Some(Feel::new(
+            format!("function<{}> -> {result}", params.join(", ")),
+            self.loc(node),
+        ))
     }
 
     fn unique_fields(&mut self, fields: &[TypeDef]) {

@@ -50,6 +50,8 @@ pub struct Case {
     pub id: String,
     /// The `type` attribute: `decision` (default), `bkm` or `decisionService`.
     pub kind: String,
+    /// The `invocableName` attribute: the decision service a `decisionService` case runs.
+    pub invocable: Option<String>,
     /// Input data by (normalised) name.
     pub inputs: Context,
     /// The expected results.
@@ -189,6 +191,7 @@ pub fn parse_test_file(path: &str, text: &str) -> Result<TestFile, SourceErrors>
                 cases.push(Case {
                     id,
                     kind,
+                    invocable: node.attribute("invocableName").map(normalise),
                     inputs,
                     results,
                 });
@@ -462,7 +465,9 @@ pub fn matches(expected: &Value, actual: &Value) -> bool {
 /// Each model is compiled on its own (so decision names need only be unique per model). A
 /// test file's `modelName` picks the model; without one, the folder must hold exactly one
 /// model. Result nodes of type `decision` are evaluated with [`Engine::decide_values`];
-/// other types (`bkm`, `decisionService`) fail with a message saying they are not supported.
+/// `decisionService` cases invoke the service (converted to a knowledge model) with the
+/// case's inputs as named arguments; `bkm` result nodes fail with a message saying they are
+/// not supported.
 pub fn run_folder(models: &[SourceText], tests: &[SourceText], limits: Limits) -> Vec<CaseOutcome> {
     let mut out = Vec::new();
     let mut engines: Vec<(String, Result<Engine, String>)> = Vec::new();
@@ -528,6 +533,17 @@ pub fn run_folder(models: &[SourceText], tests: &[SourceText], limits: Limits) -
     out
 }
 
+/// The value of output decision `node` in a decision service's result: the entry of that
+/// name when the service returns a context of its outputs, else the result itself.
+fn service_output(value: Value, node: &str) -> Value {
+    match &value {
+        Value::Context(ctx) if ctx.len() > 1 || ctx.contains_key(node) => {
+            ctx.get(node).cloned().unwrap_or(Value::Null)
+        }
+        _ => value,
+    }
+}
+
 fn run_case(engine: &Engine, case: &Case, file: &str, model: &str, limits: Limits) -> CaseOutcome {
     let options = Options {
         explain: false,
@@ -539,25 +555,33 @@ fn run_case(engine: &Engine, case: &Case, file: &str, model: &str, limits: Limit
             .expected
             .as_ref()
             .map_or_else(|| "null".to_owned(), format_value);
-        let (passed, actual) = if case.kind != "decision" || r.kind != "decision" {
-            let kind = if case.kind != "decision" {
-                &case.kind
-            } else {
-                &r.kind
-            };
-            (
-                false,
-                format!("error: result nodes of type `{kind}` are not supported"),
-            )
-        } else {
-            match engine.decide_values(&r.name, &case.inputs, &options) {
-                Ok(d) => {
-                    let want = r.expected.clone().unwrap_or(Value::Null);
-                    let ok = matches(&want, &d.output) || (r.error_result && d.output.is_null());
-                    (ok, format_value(&d.output))
-                }
-                Err(e) => (r.error_result, format!("error: {e}")),
+        let result = match (case.kind.as_str(), &case.invocable) {
+            ("decisionService", Some(service)) => engine
+                .invoke(service, &case.inputs, &options)
+                .map(|v| Some(service_output(v, &r.name))),
+            ("decision", _) if r.kind == "decision" => engine
+                .decide_values(&r.name, &case.inputs, &options)
+                .map(|d| Some(d.output)),
+            _ => Ok(None),
+        };
+        let (passed, actual) = match result {
+            Ok(Some(output)) => {
+                let want = r.expected.clone().unwrap_or(Value::Null);
+                let ok = matches(&want, &output) || (r.error_result && output.is_null());
+                (ok, format_value(&output))
             }
+            Ok(None) => {
+                let kind = if case.kind == "decision" {
+                    &r.kind
+                } else {
+                    &case.kind
+                };
+                (
+                    false,
+                    format!("error: result nodes of type `{kind}` are not supported"),
+                )
+            }
+            Err(e) => (r.error_result, format!("error: {e}")),
         };
         nodes.push(NodeOutcome {
             node: r.name.clone(),

@@ -658,7 +658,9 @@ fn bind_params(params: &[(Name, Option<TypeRef>)], args: CallArgs) -> Option<Con
     let mut ctx = Context::new();
     match args {
         CallArgs::Positional(values) => {
-            if values.len() > params.len() {
+            // DMN 1.5 10.3.2.13.2: positional arguments must match the parameters one to
+            // one; too few or too many make the invocation null.
+            if values.len() != params.len() {
                 return None;
             }
             let mut values = values.into_iter();
