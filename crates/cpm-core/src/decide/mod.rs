@@ -333,8 +333,10 @@ fn decide_in(
             source,
         })?;
         let value = match &step.ty {
-            Some(ty) if !value.is_null() && !conforms(model, &value, ty) => Value::Null,
-            _ => value,
+            Some(ty) => {
+                crate::feel::eval::coerce_to(&model.types, value, ty).unwrap_or(Value::Null)
+            }
+            None => value,
         };
         if options.explain {
             trace.push(DecisionTrace {
@@ -358,11 +360,6 @@ fn decide_in(
         output = value;
     }
     Ok(Decided { output, trace })
-}
-
-/// Whether `value` conforms to `ty`, resolving the model's item definitions at every level.
-fn conforms(model: &Model, value: &Value, ty: &crate::feel::ast::TypeRef) -> bool {
-    crate::feel::eval::conforms_to(&model.types, value, ty)
 }
 
 /// The JSON kind of a value, for messages.

@@ -586,12 +586,11 @@ impl<'m> Evaluator<'m> {
                 }
             }
             Function::Lambda(lambda) => {
-                let Some(bound) = bind_params(&lambda.params, args) else {
+                let Some(bound) = bind_params(&lambda.params, args)
+                    .and_then(|b| self.coerce_params(&lambda.params, b))
+                else {
                     return Ok(Value::Null);
                 };
-                if !self.params_conform(&lambda.params, &bound) {
-                    return Ok(Value::Null);
-                }
                 let saved = self.swap_frames(vec![Frame::Context(lambda.closure.clone())]);
                 self.push_context(Arc::new(bound));
                 let result = self.eval(&lambda.body);
@@ -603,30 +602,37 @@ impl<'m> Evaluator<'m> {
                 let Some(k) = knowledge.get(*index as usize) else {
                     return Ok(Value::Null);
                 };
-                let Some(bound) = bind_params(&k.params, args) else {
+                let Some(bound) =
+                    bind_params(&k.params, args).and_then(|b| self.coerce_params(&k.params, b))
+                else {
                     return Ok(Value::Null);
                 };
-                if !self.params_conform(&k.params, &bound) {
-                    return Ok(Value::Null);
-                }
                 let saved = self.swap_frames(vec![Frame::Context(Arc::new(bound))]);
                 let result = crate::decide::eval_body(self, &k.body, None);
                 self.swap_frames(saved);
                 let value = result?;
                 Ok(match &k.ty {
-                    Some(ty) if !self.conforms(&value, ty) => Value::Null,
-                    _ => value,
+                    Some(ty) => coerce_to(self.types, value, ty).unwrap_or(Value::Null),
+                    None => value,
                 })
             }
         }
     }
 
     /// Whether every bound argument conforms to its declared parameter type.
-    fn params_conform(&self, params: &[(Name, Option<TypeRef>)], bound: &Context) -> bool {
-        params.iter().all(|(name, ty)| match (ty, bound.get(name)) {
-            (Some(ty), Some(v)) => v.is_null() || self.conforms(v, ty),
-            _ => true,
-        })
+    /// The bound arguments converted to their declared parameter types (singleton lists,
+    /// DMN 1.5 10.3.2.9.4), or `None` when one does not conform.
+    fn coerce_params(
+        &self,
+        params: &[(Name, Option<TypeRef>)],
+        mut bound: Context,
+    ) -> Option<Context> {
+        for (name, ty) in params {
+            if let (Some(ty), Some(v)) = (ty, bound.get_mut(name)) {
+                *v = coerce_to(self.types, std::mem::take(v), ty)?;
+            }
+        }
+        Some(bound)
     }
 }
 
@@ -820,6 +826,27 @@ pub fn contains_input_value(expr: &Expr) -> bool {
         }
     });
     found
+}
+
+/// `value` as an instance of `ty`, applying DMN 1.5 type conversions (10.3.2.9.4): a
+/// singleton list becomes its element when `ty` is not a list type, and a single value
+/// becomes a singleton list when `ty` is one. `None` when it does not conform either way;
+/// `null` conforms to every type.
+pub fn coerce_to(types: &[TypeDef], value: Value, ty: &TypeRef) -> Option<Value> {
+    if value.is_null() || conforms_to(types, &value, ty) {
+        return Some(value);
+    }
+    match value {
+        Value::List(items) if items.len() == 1 => {
+            let item = items.first().cloned().unwrap_or(Value::Null);
+            conforms_to(types, &item, ty).then_some(item)
+        }
+        Value::List(_) => None,
+        other => {
+            let wrapped = Value::list(vec![other]);
+            conforms_to(types, &wrapped, ty).then_some(wrapped)
+        }
+    }
 }
 
 /// How deep [`conforms_to`] follows item definitions inside each other; a type nested
