@@ -128,6 +128,14 @@ fn apply_hit_policy(
 ) -> Result<(Value, Vec<usize>), EvalError> {
     let rule = |i: usize| table.rules.get(i);
     match table.hit {
+        // An aggregating COLLECT with no match also falls back to the default output when
+        // one is declared (DMN TCK level 3, 0020-vacation-days); without a default it
+        // gives null (COUNT: 0) below.
+        HitPolicy::Collect(Some(_))
+            if matched.is_empty() && table.outputs.iter().any(|o| o.default.is_some()) =>
+        {
+            Ok((default_output(ev, table)?, Vec::new()))
+        }
         HitPolicy::Unique | HitPolicy::First | HitPolicy::Any | HitPolicy::Priority
             if matched.is_empty() =>
         {

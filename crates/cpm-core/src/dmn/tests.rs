@@ -248,21 +248,81 @@ fn unsupported_elements_are_errors_with_id_and_line() {
   <decision name="Empty" id="d_empty"/>
   <businessKnowledgeModel name="Java" id="b_java"><encapsulatedLogic kind="Java"><literalExpression><text>1</text></literalExpression></encapsulatedLogic></businessKnowledgeModel>
   <inputData name="Other" id="i_o" xmlns:o="http://other"><variable name="Other" typeRef="o:tThing"/></inputData>"#;
-    let errs = errors(&dmn(NS15, body));
-    let unsupported: Vec<_> = errs.iter().filter(|e| e.0 == "unsupported").collect();
-    assert_eq!(unsupported.len(), 6, "{errs:?}");
-    assert!(
-        unsupported[0]
-            .2
-            .contains("`decisionService` `Svc` (id `ds1`)"),
-        "{errs:?}"
+    let mut errs = errors(&dmn(NS15, body));
+    errs.sort_by_key(|e| e.1);
+    assert!(errs.iter().all(|e| e.0 == "unsupported"), "{errs:?}");
+    let expected: [(u32, &str); 6] = [
+        (
+            3,
+            "`decisionService` `Svc` (id `ds1`) is not supported: a decision service without output decisions",
+        ),
+        (4, "`import` `other` is not supported"),
+        (
+            5,
+            "expression language `http://www.w3.org/1999/XSL/Transform`",
+        ),
+        (6, "`decision` `Empty` (id `d_empty`) is not supported"),
+        (7, "functions of kind `Java`"),
+        (8, "namespace `http://other`"),
+    ];
+    assert_eq!(errs.len(), expected.len(), "{errs:?}");
+    for ((_, line, message), (want_line, want)) in errs.iter().zip(expected) {
+        assert_eq!(*line, want_line, "{message}");
+        assert!(message.contains(want), "{message}");
+    }
+}
+
+#[test]
+fn decision_services_become_knowledge_models() {
+    let body = r##"<inputData name="Rate" id="i_rate"><variable name="Rate" typeRef="number"/></inputData>
+  <decision name="Base" id="d_base"><variable name="Base" typeRef="number"/>
+    <literalExpression><text>100</text></literalExpression></decision>
+  <decision name="Fee" id="d_fee"><variable name="Fee" typeRef="number"/>
+    <informationRequirement><requiredDecision href="#d_base"/></informationRequirement>
+    <informationRequirement><requiredInput href="#i_rate"/></informationRequirement>
+    <literalExpression><text>Base * Rate</text></literalExpression></decision>
+  <decision name="Total" id="d_total">
+    <informationRequirement><requiredDecision href="#d_fee"/></informationRequirement>
+    <literalExpression><text>Fee + 1</text></literalExpression></decision>
+  <decisionService name="Pricing" id="ds_pricing">
+    <outputDecision href="#d_total"/><outputDecision href="#d_fee"/>
+    <encapsulatedDecision href="#d_total"/>
+    <inputDecision href="#d_base"/>
+    <inputData href="#i_rate"/>
+  </decisionService>
+  <decision name="Quote" id="d_quote">
+    <literalExpression><text>Pricing(0.5, 10).Total</text></literalExpression></decision>"##;
+    let text = dmn(NS15, body);
+    let m = load("ds.dmn", &text).unwrap_or_else(|e| panic!("{e}"));
+    let k = m.knowledge.iter().find(|k| k.name == "Pricing");
+    let k = k.unwrap_or_else(|| panic!("no knowledge model"));
+    assert_eq!(
+        k.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["Rate", "Base"]
     );
-    assert_eq!(unsupported[0].1, 3);
-    assert!(unsupported[1].2.contains("`import`"));
-    assert!(unsupported[2].2.contains("expression language"));
-    assert!(unsupported[3].2.contains("(id `d_empty`)"));
-    assert!(unsupported[4].2.contains("kind `Java`"));
-    assert!(unsupported[5].2.contains("namespace `http://other`"));
+    let DecisionBody::Context(c) = &k.body else {
+        panic!("expected a context")
+    };
+    assert_eq!(
+        c.entries
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Fee", "Total"]
+    );
+    assert_eq!(
+        c.result.as_ref().map(|r| r.text.as_str()),
+        Some("{Total: Total, Fee: Fee}")
+    );
+    let e = engine("ds.dmn", &text);
+    assert_eq!(decide(&e, "Quote", "{}"), "6");
+    let mut args = crate::value::Context::new();
+    args.insert("Rate".into(), crate::value::Value::Number(2.into()));
+    args.insert("Base".into(), crate::value::Value::Number(3.into()));
+    let out = e
+        .invoke("Pricing", &args, &Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(format_value(&out), "{Total: 7, Fee: 6}");
 }
 
 #[test]

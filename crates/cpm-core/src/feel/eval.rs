@@ -281,13 +281,19 @@ impl<'m> Evaluator<'m> {
             }
             ExprKind::For(iterations, body) => {
                 let mut out = Vec::new();
-                self.for_loop(iterations, body, &mut out)?;
-                Value::list(out)
+                if self.for_loop(iterations, body, &mut out)? {
+                    Value::list(out)
+                } else {
+                    Value::Null
+                }
             }
             ExprKind::Quantified(q, iterations, cond) => {
                 let mut results = Vec::new();
-                self.for_loop(iterations, cond, &mut results)?;
-                quantify(*q, &results)
+                if self.for_loop(iterations, cond, &mut results)? {
+                    quantify(*q, &results)
+                } else {
+                    Value::Null
+                }
             }
             ExprKind::List(items) => {
                 self.check_len(items.len())?;
@@ -421,50 +427,84 @@ impl<'m> Evaluator<'m> {
         iterations: &[Iteration],
         body: &Expr,
         out: &mut Vec<Value>,
-    ) -> Result<(), EvalError> {
+    ) -> Result<bool, EvalError> {
         let Some((first, rest)) = iterations.split_first() else {
             self.check_len(out.len() + 1)?;
             self.push_binding("partial", Value::list(out.clone()));
             let value = self.eval(body);
             self.pop();
             out.push(value?);
-            return Ok(());
+            return Ok(true);
         };
-        let domain = self.iteration_domain(&first.source)?;
+        let Some(domain) = self.iteration_domain(&first.source)? else {
+            return Ok(false);
+        };
         for value in domain {
             self.charge(1)?;
             self.push_binding(first.name.clone(), value);
             let result = self.for_loop(rest, body, out);
             self.pop();
-            result?;
+            if !result? {
+                return Ok(false);
+            }
         }
-        Ok(())
+        Ok(true)
     }
 
-    /// The values an iteration variable takes.
-    fn iteration_domain(&mut self, source: &IterationSource) -> Result<Vec<Value>, EvalError> {
+    /// The values an iteration variable takes; `None` when the source cannot be iterated
+    /// (the whole `for` / `some` / `every` is then null).
+    fn iteration_domain(
+        &mut self,
+        source: &IterationSource,
+    ) -> Result<Option<Vec<Value>>, EvalError> {
         match source {
-            IterationSource::List(expr) => Ok(match self.eval(expr)? {
-                Value::List(items) => items.as_ref().clone(),
-                Value::Null => Vec::new(),
-                other => vec![other],
-            }),
+            IterationSource::List(expr) => match self.eval(expr)? {
+                Value::List(items) => Ok(Some(items.as_ref().clone())),
+                Value::Null => Ok(Some(Vec::new())),
+                // A range value iterates upwards between its end points (integers or dates); a descending or unbounded range cannot be iterated.
+                Value::Range(r) => {
+                    let (Some(start), Some(end)) = (&r.start, &r.end) else {
+                        return Ok(None);
+                    };
+                    if ops::compare(start, end) == Some(std::cmp::Ordering::Greater) {
+                        return Ok(None);
+                    }
+                    let Some(mut values) = self.stepped(start, end)? else {
+                        return Ok(None);
+                    };
+                    if !r.end_closed {
+                        values.pop();
+                    }
+                    if !r.start_closed && !values.is_empty() {
+                        values.remove(0);
+                    }
+                    Ok(Some(values))
+                }
+                other => Ok(Some(vec![other])),
+            },
             IterationSource::Range { from, to } => {
                 let from = self.eval(from)?;
                 let to = self.eval(to)?;
-                let (Value::Number(from), Value::Number(to)) = (from, to) else {
-                    return Ok(Vec::new());
-                };
+                self.stepped(&from, &to)
+            }
+        }
+    }
+
+    /// `from..to`, both included, upwards or downwards by 1 (integers) or by one day
+    /// (dates); `None` for any other end points.
+    fn stepped(&mut self, from: &Value, to: &Value) -> Result<Option<Vec<Value>>, EvalError> {
+        let limit = self.limits.max_list;
+        let too_large = || EvalError::TooLarge {
+            what: "list",
+            limit,
+        };
+        match (from, to) {
+            (Value::Number(from), Value::Number(to)) => {
                 if from.fract() != Decimal::ZERO || to.fract() != Decimal::ZERO {
-                    return Ok(Vec::new());
+                    return Ok(None);
                 }
-                let span = (to - from).abs();
-                let limit = Decimal::from(self.limits.max_list);
-                if span >= limit {
-                    return Err(EvalError::TooLarge {
-                        what: "list",
-                        limit: self.limits.max_list,
-                    });
+                if (*to - *from).abs() >= Decimal::from(limit) {
+                    return Err(too_large());
                 }
                 let step = if to >= from {
                     Decimal::ONE
@@ -472,17 +512,39 @@ impl<'m> Evaluator<'m> {
                     -Decimal::ONE
                 };
                 let mut out = Vec::new();
-                let mut i = from;
+                let mut i = *from;
                 loop {
                     self.charge(1)?;
                     out.push(Value::Number(i));
-                    if i == to {
+                    if i == *to {
                         break;
                     }
                     i += step;
                 }
-                Ok(out)
+                Ok(Some(out))
             }
+            (Value::Date(from), Value::Date(to)) => {
+                let up = to >= from;
+                let mut out = Vec::new();
+                let mut d = *from;
+                loop {
+                    self.charge(1)?;
+                    if out.len() >= usize::try_from(limit).unwrap_or(usize::MAX) {
+                        return Err(too_large());
+                    }
+                    out.push(Value::Date(d));
+                    if d == *to {
+                        break;
+                    }
+                    let next = if up { d.tomorrow() } else { d.yesterday() };
+                    match next {
+                        Ok(n) => d = n,
+                        Err(_) => return Ok(None),
+                    }
+                }
+                Ok(Some(out))
+            }
+            _ => Ok(None),
         }
     }
 
@@ -813,6 +875,14 @@ fn test_value(input: &Value, test: &Value, uses_input: bool) -> Value {
                 Value::Bool(false)
             }
         }
+        // A list input against a list of lists: one of its items (DMN TCK level 3,
+        // 0072-feel-in: `[1,2,3] in [[1,2,3,4], [1,2,3]]`); against any other list: equal
+        // to it.
+        Value::List(items) if items.iter().any(|i| matches!(i, Value::List(_))) => Value::Bool(
+            items
+                .iter()
+                .any(|item| matches!(ops::equal(input, item), Value::Bool(true))),
+        ),
         _ => ops::equal(input, test),
     }
 }
