@@ -1,7 +1,6 @@
 //! FEEL and table semantics fixed while running the DMN TCK: each case names the DMN 1.5
 //! rule (or TCK test) it follows.
 #![expect(
-    clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     reason = "tests: a failure must stop the test loudly"
