@@ -172,7 +172,11 @@ fn check_fails_on_errors_with_positions() {
         err.contains("broken.yaml:3:31: error[unknown-name]: unknown name `Missing`"),
         "{err}"
     );
-    assert!(stdout(&out).contains("failed: 1 error(s)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("failed: 1 error(s)"),
+        "{}",
+        stdout(&out)
+    );
 
     let out = cpm(&["check", "--json", s(dir.path())], None);
     assert_eq!(code(&out), 1);
@@ -285,7 +289,11 @@ fn eval_json_equals_the_library_answer() {
     ] {
         let out = cpm(&["eval", "--json", source, "Price", input_arg], stdin);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
-        assert_eq!(stdout(&out), format!("{expected}\n"), "{source} {input_arg}");
+        assert_eq!(
+            stdout(&out),
+            format!("{expected}\n"),
+            "{source} {input_arg}"
+        );
     }
     // Without the explanation.
     let request = format!(r#"{{"decision": "Price", "input": {input}, "explain": false}}"#);
@@ -333,7 +341,17 @@ fn eval_exits_1_on_a_decision_error() {
     broken.file("broken.yaml", BROKEN);
     let out = cpm(&["eval", s(broken.path()), "Oops"], None);
     assert_eq!(code(&out), 1);
-    assert!(stderr(&out).contains("error[unknown-name]"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error[unknown-name]"),
+        "{}",
+        stderr(&out)
+    );
+    // With `--json`, the build errors are JSON too.
+    let out = cpm(&["eval", "--json", s(broken.path()), "Oops"], None);
+    assert_eq!(code(&out), 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["type"], "failure");
+    assert_eq!(v["errors"][0]["code"], "unknown-name");
 }
 
 #[test]
@@ -377,7 +395,12 @@ fn exit_2_when_the_command_cannot_run() {
     assert!(stderr(&out).contains("the input is not valid JSON"));
     // A missing input file.
     let out = cpm(
-        &["eval", s(dir.path()), "Price", s(&dir.path().join("nope.json"))],
+        &[
+            "eval",
+            s(dir.path()),
+            "Price",
+            s(&dir.path().join("nope.json")),
+        ],
         None,
     );
     assert_eq!(code(&out), 2);
@@ -471,7 +494,9 @@ fn test_reports_evaluation_errors() {
     let text = stdout(&out);
     assert!(text.contains("FAIL pricing / text amount"), "{text}");
     assert!(
-        text.contains("      error[input-type]: input `Amount` must be a number, found string `lots`"),
+        text.contains(
+            "      error[input-type]: input `Amount` must be a number, found string `lots`"
+        ),
         "{text}"
     );
 }

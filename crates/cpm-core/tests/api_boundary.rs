@@ -2,7 +2,6 @@
 //! `describe` and `run_tests`, and the canonical, byte-stable JSON they produce.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     reason = "test helpers: an unexpected build outcome must stop the test loudly"
 )]
@@ -79,7 +78,11 @@ fn the_error(answer: &J) -> &J {
     assert_eq!(answer["type"], "failure", "{answer}");
     let errors = answer["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{answer}");
-    assert_eq!(answer.as_object().unwrap().len(), 2, "only type and errors: {answer}");
+    assert_eq!(
+        answer.as_object().unwrap().len(),
+        2,
+        "only type and errors: {answer}"
+    );
     &errors[0]
 }
 
@@ -121,7 +124,10 @@ fn success_with_explanation() {
     assert_eq!(literal["kind"], "expression");
     assert_eq!(literal["output"], json!(170));
     for key in ["hitPolicy", "inputs", "fired"] {
-        assert!(literal.get(key).is_none(), "{key} on an expression: {literal}");
+        assert!(
+            literal.get(key).is_none(),
+            "{key} on an expression: {literal}"
+        );
     }
 }
 
@@ -189,7 +195,10 @@ fn malformed_requests() {
         let error = the_error(&answer);
         assert_eq!(error["code"], "malformed-request", "{request}");
         let message = error["message"].as_str().unwrap();
-        assert!(message.starts_with("the request is not valid JSON"), "{message}");
+        assert!(
+            message.starts_with("the request is not valid JSON"),
+            "{message}"
+        );
     }
     // The unknown field is named.
     let answer: J = serde_json::from_str(&api::decide_json_str(
@@ -309,7 +318,8 @@ fn assert_sorted_keys(v: &J) {
 
 #[test]
 fn answers_are_canonical_and_byte_stable() {
-    let request = r#"{"input":{"Order Total":200.50,"Customer Tier":"gold"},"decision":"Final Price"}"#;
+    let request =
+        r#"{"input":{"Order Total":200.50,"Customer Tier":"gold"},"decision":"Final Price"}"#;
     let first = api::decide_json_str(&engine(), request);
     // A fresh engine, the same request: the same bytes.
     let second = api::decide_json_str(&engine(), request);
@@ -370,7 +380,10 @@ fn run_tests_reports_expected_and_actual() {
     let engine = engine();
     let outcomes = api::run_tests(&engine, Limits::default());
     let names: Vec<&str> = outcomes.iter().map(|o| o.name.as_str()).collect();
-    assert_eq!(names, ["large gold order", "wrong expectation", "bad input"]);
+    assert_eq!(
+        names,
+        ["large gold order", "wrong expectation", "bad input"]
+    );
     assert!(outcomes.iter().all(|o| o.model == "orders"));
 
     assert!(outcomes[0].passed());

@@ -6,7 +6,6 @@
 //! regenerate it with `BLESS=1 cargo test -p cpm-core --test bundle_format` and commit it.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     reason = "test helpers: an unexpected build outcome must stop the test loudly"
 )]
@@ -70,14 +69,20 @@ fn build(files: &[SourceText]) -> Bundle {
 }
 
 fn small_bundle() -> Vec<u8> {
-    build(&[source("pricing.yaml", PRICING), source("shipping.yaml", SHIPPING)])
-        .encode()
-        .unwrap()
+    build(&[
+        source("pricing.yaml", PRICING),
+        source("shipping.yaml", SHIPPING),
+    ])
+    .encode()
+    .unwrap()
 }
 
 #[test]
 fn encode_then_decode_gives_the_same_bundle() {
-    let bundle = build(&[source("pricing.yaml", PRICING), source("shipping.yaml", SHIPPING)]);
+    let bundle = build(&[
+        source("pricing.yaml", PRICING),
+        source("shipping.yaml", SHIPPING),
+    ]);
     let bytes = bundle.encode().unwrap();
     assert_eq!(bytes.get(..4), Some(&MAGIC[..]));
     assert_eq!(bytes.get(4..8), Some(&FORMAT_VERSION.to_be_bytes()[..]));
@@ -101,8 +106,14 @@ fn encode_then_decode_gives_the_same_bundle() {
 
 #[test]
 fn the_hash_does_not_depend_on_the_order_files_are_given_in() {
-    let a = build(&[source("pricing.yaml", PRICING), source("shipping.yaml", SHIPPING)]);
-    let b = build(&[source("shipping.yaml", SHIPPING), source("pricing.yaml", PRICING)]);
+    let a = build(&[
+        source("pricing.yaml", PRICING),
+        source("shipping.yaml", SHIPPING),
+    ]);
+    let b = build(&[
+        source("shipping.yaml", SHIPPING),
+        source("pricing.yaml", PRICING),
+    ]);
     assert_eq!(a.hash, b.hash);
     assert_eq!(a.encode().unwrap(), b.encode().unwrap());
 }
@@ -134,7 +145,11 @@ fn the_hash_does_not_depend_on_layout_that_does_not_change_the_program() {
     ];
     for (i, text) in variants.iter().enumerate() {
         assert_ne!(text, PRICING, "variant {i} changes nothing");
-        assert_eq!(build(&[source("pricing.yaml", text)]).hash, base, "variant {i}");
+        assert_eq!(
+            build(&[source("pricing.yaml", text)]).hash,
+            base,
+            "variant {i}"
+        );
     }
     // The file's name is not part of the program either.
     assert_eq!(build(&[source("rules/other.yml", PRICING)]).hash, base);
@@ -152,7 +167,11 @@ fn the_hash_changes_when_the_program_does() {
     ] {
         let changed = PRICING.replace(from, to);
         assert_ne!(changed, PRICING);
-        assert_ne!(build(&[source("pricing.yaml", &changed)]).hash, base, "{to}");
+        assert_ne!(
+            build(&[source("pricing.yaml", &changed)]).hash,
+            base,
+            "{to}"
+        );
     }
 }
 
@@ -161,7 +180,10 @@ fn wrong_magic_is_not_a_bundle() {
     let mut bytes = small_bundle();
     bytes[0] = b'X';
     assert_eq!(bundle::decode(&bytes), Err(BundleError::NotABundle));
-    assert_eq!(bundle::decode(b"{\"decision\": 1}"), Err(BundleError::NotABundle));
+    assert_eq!(
+        bundle::decode(b"{\"decision\": 1}"),
+        Err(BundleError::NotABundle)
+    );
     assert_eq!(bundle::decode(b""), Err(BundleError::NotABundle));
     let message = BundleError::NotABundle.to_string();
     assert!(message.contains("`cpm build`"), "{message}");

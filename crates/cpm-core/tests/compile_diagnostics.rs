@@ -4,7 +4,6 @@
 //! author would need is there, pointing at the right file, line and column.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     reason = "test helpers: an unexpected build outcome must stop the test loudly"
 )]
@@ -330,7 +329,10 @@ decisions:
   - { name: Price, expression: '3' }
 ";
     // Order of the files given does not matter: the later path is the duplicate.
-    for files in [[("a.yaml", a), ("b.yaml", b)], [("b.yaml", b), ("a.yaml", a)]] {
+    for files in [
+        [("a.yaml", a), ("b.yaml", b)],
+        [("b.yaml", b), ("a.yaml", a)],
+    ] {
         let errs = errors(&files);
         let d = only(&errs, "duplicate-name");
         at(d, "b.yaml", 4, 5);
@@ -685,8 +687,5 @@ decisions:
             "missing {code} in {file}: {summary:?}"
         );
     }
-    assert!(
-        summary.iter().all(|(f, _)| f != "d.yaml"),
-        "{summary:?}"
-    );
+    assert!(summary.iter().all(|(f, _)| f != "d.yaml"), "{summary:?}");
 }

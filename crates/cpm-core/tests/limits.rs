@@ -219,7 +219,10 @@ fn lists_built_by_sharing_are_paid_for_when_walked() {
     }
     assert_eq!(
         eval(&doubling("[@, @]", 2), Limits::default()),
-        Ok(r#"[["0123456789abcdef","0123456789abcdef"],["0123456789abcdef","0123456789abcdef"]]"#.to_owned())
+        Ok(
+            r#"[["0123456789abcdef","0123456789abcdef"],["0123456789abcdef","0123456789abcdef"]]"#
+                .to_owned()
+        )
     );
 }
 
@@ -472,7 +475,10 @@ fn deeply_nested_json_input_is_a_clean_error() {
     }
     // Shallower data is fine.
     let input = serde_json::json!({ "Data": [[[[1, 2]]], 3] });
-    assert_eq!(decide(&engine, &input, Limits::default()), Ok("2".to_owned()));
+    assert_eq!(
+        decide(&engine, &input, Limits::default()),
+        Ok("2".to_owned())
+    );
     // Through the JSON boundary, on a wasm-sized stack: the request parser refuses deep
     // nesting itself.
     let request = format!(

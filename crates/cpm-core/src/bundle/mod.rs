@@ -92,8 +92,7 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
             supported: FORMAT_VERSION,
         });
     }
-    let (Some(digest), Some(payload)) = (bytes.get(8..HEADER_LEN), bytes.get(HEADER_LEN..))
-    else {
+    let (Some(digest), Some(payload)) = (bytes.get(8..HEADER_LEN), bytes.get(HEADER_LEN..)) else {
         return Err(truncated());
     };
     let actual = Sha256::digest(payload);

@@ -253,9 +253,7 @@ impl<'m> Evaluator<'m> {
                 otherwise,
             } => self.eval_if(cond, then, otherwise),
             ExprKind::For(iterations, body) => self.eval_for(iterations, body),
-            ExprKind::Quantified(q, iterations, cond) => {
-                self.eval_quantified(*q, iterations, cond)
-            }
+            ExprKind::Quantified(q, iterations, cond) => self.eval_quantified(*q, iterations, cond),
             ExprKind::List(items) => self.eval_list(items),
             ExprKind::Context(entries) => self.eval_context(entries),
             ExprKind::Range {
@@ -263,12 +261,7 @@ impl<'m> Evaluator<'m> {
                 start,
                 end,
                 end_closed,
-            } => self.eval_range(
-                start.as_deref(),
-                *start_closed,
-                end.as_deref(),
-                *end_closed,
-            ),
+            } => self.eval_range(start.as_deref(), *start_closed, end.as_deref(), *end_closed),
             ExprKind::FunctionDef { params, body } => Ok(self.eval_function_def(params, body)),
         }
     }

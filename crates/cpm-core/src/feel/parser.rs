@@ -68,7 +68,11 @@ fn check_height(expr: &Expr) -> Result<(), SyntaxError> {
                 e.span,
             ));
         }
-        stack.extend(super::visit::children(e).into_iter().map(|c| (c, depth + 1)));
+        stack.extend(
+            super::visit::children(e)
+                .into_iter()
+                .map(|c| (c, depth + 1)),
+        );
     }
     Ok(())
 }
