@@ -376,7 +376,7 @@ fn exit_2_when_the_command_cannot_run() {
     let out = cpm(&["check", s(empty.path())], None);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("has no `.yaml`, `.yml` or `.json` model files"),
+        stderr(&out).contains("has no `.yaml`, `.yml`, `.json` or `.dmn` model files"),
         "{}",
         stderr(&out)
     );
