@@ -2,7 +2,6 @@
 //! test works in its own temporary folder, removed when the test ends.
 #![expect(
     clippy::unwrap_used,
-    clippy::panic,
     reason = "test helpers: a failing command must stop the test loudly"
 )]
 
