@@ -267,6 +267,8 @@ struct Run<'e> {
     case: Case,
     at: At,
     effects: Vec<Effect>,
+    /// Effects created so far (including dropped ones), for unique provisional ids.
+    created: usize,
 }
 
 impl<'e> Run<'e> {
@@ -277,20 +279,42 @@ impl<'e> Run<'e> {
             case,
             at,
             effects: Vec::new(),
+            created: 0,
         }
     }
 
-    /// The case with the event recorded and the new effects in its outbox.
+    /// The case with the event recorded and the new effects in its outbox. Effect ids are
+    /// renumbered without gaps (a timer scheduled and cancelled by the same event leaves
+    /// no effect).
     fn finish(mut self, event: Event) -> (Case, Vec<Effect>) {
+        let version = self.case.version + 1;
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        for (i, e) in self.effects.iter_mut().enumerate() {
+            let id = format!("e{version}-{}", i + 1);
+            if e.id != id {
+                renamed.push((std::mem::replace(&mut e.id, id.clone()), id));
+            }
+        }
+        if !renamed.is_empty() {
+            for h in &mut self.case.history {
+                for id in &mut h.effects {
+                    if let Some((_, new)) = renamed.iter().find(|(old, _)| old == id) {
+                        *id = new.clone();
+                    }
+                }
+            }
+        }
         self.case.version += 1;
         self.case.events.push(event);
         self.case.outbox.extend(self.effects.iter().cloned());
         (self.case, self.effects)
     }
 
-    /// A new effect of `kind`, produced by `step`.
-    fn effect(&self, kind: EffectKind, step: Option<&str>) -> Effect {
-        let id = format!("e{}-{}", self.case.version + 1, self.effects.len() + 1);
+    /// A new effect of `kind`, produced by `step`, with a provisional id (final ids are
+    /// given by [`Run::finish`]).
+    fn effect(&mut self, kind: EffectKind, step: Option<&str>) -> Effect {
+        self.created += 1;
+        let id = format!("p{}", self.created);
         Effect::new(id, kind, step.map(str::to_owned))
     }
 
@@ -332,6 +356,18 @@ impl<'e> Run<'e> {
             return;
         };
         t.status = TimerStatus::Cancelled;
+        // Scheduled by this very event: drop the schedule instead of cancelling it.
+        if let Some(i) = self
+            .effects
+            .iter()
+            .position(|e| e.kind == EffectKind::Schedule && e.timer.as_deref() == Some(timer))
+        {
+            let removed = self.effects.remove(i);
+            for h in &mut self.case.history {
+                h.effects.retain(|id| *id != removed.id);
+            }
+            return;
+        }
         let mut e = self.effect(EffectKind::CancelSchedule, step);
         e.timer = Some(timer.to_owned());
         self.push(e);
