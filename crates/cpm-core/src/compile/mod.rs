@@ -180,6 +180,8 @@ struct Scope {
     decisions: BTreeSet<String>,
     /// What the scope is, for messages (`decision `X``).
     owner: String,
+    /// How to declare a name that is not known here, for messages.
+    declare_help: &'static str,
 }
 
 impl Scope {
@@ -683,7 +685,7 @@ impl Compiler {
             d.source = Some(feel.text.clone());
             d.help = Some(match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "declare it under `inputs:`, or define a decision or knowledge model with that name".to_owned(),
+                None => scope.declare_help.to_owned(),
             });
         }
     }
@@ -740,6 +742,7 @@ impl Scope {
             known: BTreeSet::new(),
             decisions: BTreeSet::new(),
             owner: "the model".to_owned(),
+            declare_help: "declare it under `inputs:`, or define a decision or knowledge model with that name",
         }
     }
 

@@ -171,6 +171,7 @@ impl Compiler {
         let field_names: BTreeSet<String> = fields.iter().map(|(f, _)| f.name.clone()).collect();
         let scope = Scope {
             owner: owner.clone(),
+            declare_help: "declare it under `data:`, in a task's `form:`, or store a decision under that name with `as:`",
             ..Scope::empty().with(field_names.iter().cloned())
         };
 
@@ -186,6 +187,7 @@ impl Compiler {
                 (Some(when), _) => {
                     let intake_scope = Scope {
                         owner: format!("the intake of {owner}"),
+                        declare_help: "the intake condition sees the contact's fields named like the data fields; declare it under `data:`",
                         ..Scope::empty().with(p.data.iter().map(|f| f.name.clone()))
                     };
                     ir::IntakeRule::When(self.expr(when, &intake_scope, &mut BTreeSet::new()))
@@ -311,7 +313,8 @@ impl Compiler {
                     }
                     StepKind::Route {
                         branches: compiled,
-                        default: default.unwrap_or(0),
+                        // INVARIANT: without a default the build fails; the index is out of range.
+                        default: default.unwrap_or(u32::MAX),
                     }
                 }
                 StepBody::Task(t) => StepKind::Task(ir::Task {

@@ -260,6 +260,10 @@ fn read_step(cx: &mut Collector, node: &Node) -> Option<StepDef> {
         }
         [kind] => step_body(cx, &obj, kind),
         [first, rest @ ..] => {
+            // Read every body anyway, so its own problems are reported too.
+            for kind in &kinds {
+                let _ = step_body(cx, &obj, kind);
+            }
             for kind in rest {
                 if let Some((key, _)) = obj.entry(kind) {
                     cx.error_help(
@@ -280,7 +284,10 @@ fn read_step(cx: &mut Collector, node: &Node) -> Option<StepDef> {
             cx.error_help(
                 SourceErrorKind::ConflictingKeys,
                 key.pos,
-                format!("a `{kind}` step has no `next`"),
+                format!(
+                    "{} `{kind}` step has no `next`",
+                    if kind == "end" { "an" } else { "a" }
+                ),
                 if kind == "route" {
                     "name the following steps in the route's branches"
                 } else {
