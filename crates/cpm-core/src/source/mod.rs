@@ -233,3 +233,5 @@ pub fn load_as(path: &str, text: &str, format: Format) -> Result<SourceFile, Sou
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_process;
