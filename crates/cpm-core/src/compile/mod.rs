@@ -89,7 +89,7 @@ pub fn compile(files: &[SourceText]) -> Result<Compiled, CompileErrors> {
         match source::load(&file.path, &file.text) {
             Ok(SourceFile::Model(m)) => models.push(m),
             Ok(SourceFile::Tests(t)) => tests_files.push(t),
-            Ok(SourceFile::Process(p)) => process_files.push(p),
+            Ok(SourceFile::Process(p)) => process_files.push(*p),
             Ok(SourceFile::Template(t)) => template_files.push(t),
             Err(errors) => {
                 for e in errors.iter() {

@@ -132,8 +132,8 @@ pub enum SourceFile {
     Model(Model),
     /// A tests-only file (it has a `tests-for:` key).
     Tests(TestsFile),
-    /// A process file (it has a `process:` key).
-    Process(ProcessDef),
+    /// A process file (it has a `process:` key), boxed as it is the largest kind.
+    Process(Box<ProcessDef>),
     /// A template file (it has a `template:` key).
     Template(TemplateDef),
 }

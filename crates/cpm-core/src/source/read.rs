@@ -213,7 +213,8 @@ pub(crate) fn source_file(cx: &mut Collector, root: &Node) -> Option<SourceFile>
         [(_, kind)] => match *kind {
             "model" => model_file(cx, root).map(SourceFile::Model),
             "tests-for" => tests_file(cx, root).map(SourceFile::Tests),
-            "process" => super::read_process::process_file(cx, root).map(SourceFile::Process),
+            "process" => super::read_process::process_file(cx, root)
+                .map(|p| SourceFile::Process(Box::new(p))),
             _ => super::read_process::template_file(cx, root).map(SourceFile::Template),
         },
         [(_, first), rest @ ..] => {

@@ -15,7 +15,7 @@ fn doc_yaml(n: usize) -> &'static str {
 
 fn process(path: &str, text: &str) -> ProcessDef {
     match load(path, text) {
-        Ok(SourceFile::Process(p)) => p,
+        Ok(SourceFile::Process(p)) => *p,
         other => panic!("not a process: {other:?}"),
     }
 }
