@@ -214,11 +214,13 @@ fn build(dir: &Path, output: &Path, json: bool) -> Result<ExitCode, CliError> {
             } else {
                 report::print_diagnostics(&[], &warnings);
                 println!(
-                    "built {} ({} bytes): {} model(s), {} decision(s), hash {}",
+                    "built {} ({} bytes): {} model(s), {} decision(s), {} process(es), {} template(s), hash {}",
                     output.display(),
                     bytes.len(),
                     bundle.program.models.len(),
                     decisions,
+                    bundle.program.processes.len(),
+                    bundle.program.templates.len(),
                     bundle.hash
                 );
             }

@@ -4,7 +4,8 @@
 //! before `bundle`. Steps: load every file → parse every FEEL text → resolve names (unknown
 //! names, unsupported built-ins) → order decisions by their requirements (cycles rejected)
 //! → type-check table columns → analyse tables (overlaps, gaps, rules that never fire) →
-//! compile templates and processes ([`process`]: step graph, decisions, templates, fields).
+//! compile templates and processes (`compile/process.rs`: step graph, decisions, templates,
+//! fields).
 //! Every problem is collected, with file, line and column, before the build fails.
 
 pub mod analyse;

@@ -3,7 +3,7 @@
 //! Pipeline position: `process`. A [`Case`] is produced by [`super::start`], changed by
 //! [`super::apply`] and rebuilt by [`super::replay`]; its JSON form (camelCase keys, see
 //! `docs/processes.md`) is what the edge stores and the browser holds. Nothing here depends
-//! on the clock: SLA status is computed separately from `now` ([`super::sla`]).
+//! on the clock: SLA status is computed separately from `now` ([`super::sla()`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -6,9 +6,10 @@
 //! its events under its pinned bundle, the core never reads the clock (`now` is always an
 //! argument: an RFC 3339 date-time with offset), and effects are returned, never performed.
 //!
-//! - [`intake`]: which processes a contact starts, and what data each still needs.
+//! - [`intake()`]: which processes a contact starts, and what data each still needs.
 //! - [`start`], [`apply`], [`replay`]: the state machine ([`run`]).
-//! - [`sla()`], [`tasks`]: service levels, escalations and worklists at `now` ([`sla`]).
+//! - [`sla()`], [`tasks`]: service levels, escalations and worklists at `now`
+//!   ([`mod@sla`]).
 //! - [`kpis`]: KPIs over many cases ([`kpi`]).
 //! - [`template`]: letters and e-mails rendered with minijinja.
 //!
