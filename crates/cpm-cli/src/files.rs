@@ -13,7 +13,10 @@ const SKIPPED_DIRS: &[&str] = &["target", "node_modules"];
 /// Whether `path` names a model file by its extension.
 pub fn is_source(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("yaml" | "yml" | "json")
     )
 }

@@ -136,7 +136,9 @@ fn compile(dir: &Path) -> Result<BuildAnswer, CliError> {
 fn check(dir: &Path, json: bool, deny_warnings: bool) -> Result<ExitCode, CliError> {
     let answer = compile(dir)?;
     let (errors, warnings, hash) = match &answer {
-        BuildAnswer::Success { bundle, warnings } => (&[][..], warnings, Some(bundle.hash.as_str())),
+        BuildAnswer::Success { bundle, warnings } => {
+            (&[][..], warnings, Some(bundle.hash.as_str()))
+        }
         BuildAnswer::Failure { errors, warnings } => (errors.as_slice(), warnings, None),
     };
     if json {
@@ -149,11 +151,19 @@ fn check(dir: &Path, json: bool, deny_warnings: bool) -> Result<ExitCode, CliErr
                 dir.display(),
                 warnings.len()
             ),
-            None => println!("failed: {} error(s), {} warning(s)", errors.len(), warnings.len()),
+            None => println!(
+                "failed: {} error(s), {} warning(s)",
+                errors.len(),
+                warnings.len()
+            ),
         }
     }
     let failed = !errors.is_empty() || (deny_warnings && !warnings.is_empty());
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn build(dir: &Path, output: &Path, json: bool) -> Result<ExitCode, CliError> {
@@ -167,7 +177,12 @@ fn build(dir: &Path, output: &Path, json: bool) -> Result<ExitCode, CliError> {
                 path: output.display().to_string(),
                 source,
             })?;
-            let decisions: usize = bundle.program.models.iter().map(|m| m.decisions.len()).sum();
+            let decisions: usize = bundle
+                .program
+                .models
+                .iter()
+                .map(|m| m.decisions.len())
+                .sum();
             if json {
                 let mut v = report::diagnostics_json(&[], &warnings, Some(&bundle.hash));
                 if let Some(o) = v.as_object_mut() {
@@ -250,7 +265,11 @@ fn eval(
     } else {
         report::print_answer(&answer);
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn test(dir: &Path, json: bool) -> Result<ExitCode, CliError> {

@@ -19,13 +19,24 @@ pub fn diagnostics_json(
     let mut obj = serde_json::Map::new();
     obj.insert(
         "type".into(),
-        if errors.is_empty() { "success" } else { "failure" }.into(),
+        if errors.is_empty() {
+            "success"
+        } else {
+            "failure"
+        }
+        .into(),
     );
     if let Some(h) = hash {
         obj.insert("bundleHash".into(), h.into());
     }
-    obj.insert("errors".into(), serde_json::to_value(errors).unwrap_or_default());
-    obj.insert("warnings".into(), serde_json::to_value(warnings).unwrap_or_default());
+    obj.insert(
+        "errors".into(),
+        serde_json::to_value(errors).unwrap_or_default(),
+    );
+    obj.insert(
+        "warnings".into(),
+        serde_json::to_value(warnings).unwrap_or_default(),
+    );
     serde_json::Value::Object(obj)
 }
 
@@ -129,7 +140,9 @@ pub fn tests_json(outcomes: &[TestOutcome]) -> serde_json::Value {
                     m.insert("expected".into(), c.expected.clone().into());
                     match &c.actual {
                         Ok(a) => m.insert("actual".into(), a.clone().into()),
-                        Err(e) => m.insert("error".into(), serde_json::to_value(e).unwrap_or_default()),
+                        Err(e) => {
+                            m.insert("error".into(), serde_json::to_value(e).unwrap_or_default())
+                        }
                     };
                     serde_json::Value::Object(m)
                 })

@@ -201,12 +201,15 @@ pub fn describe(engine: &Engine) -> serde_json::Value {
                     .as_ref()
                     .map_or(serde_json::Value::Null, |t| t.to_string().into()),
             );
-            o.insert("kind".into(), match decision.body {
-                crate::ir::Body::Expr(_) => "expression",
-                crate::ir::Body::Table(_) => "table",
-                crate::ir::Body::Context { .. } => "context",
-            }
-            .into());
+            o.insert(
+                "kind".into(),
+                match decision.body {
+                    crate::ir::Body::Expr(_) => "expression",
+                    crate::ir::Body::Table(_) => "table",
+                    crate::ir::Body::Context { .. } => "context",
+                }
+                .into(),
+            );
             serde_json::Value::Object(o)
         })
         .collect();

@@ -80,13 +80,24 @@ mod tests {
 
     #[test]
     fn numbers_are_normalised() {
-        let v: serde_json::Value = serde_json::from_str(r#"[1.50, 100, 1e2, -0, 0.000, 12345678901234567890123456789012345]"#).unwrap();
-        assert_eq!(to_string(&v), "[1.5,100,100,0,0,12345678901234567890123456789012345]");
+        let v: serde_json::Value = serde_json::from_str(
+            r#"[1.50, 100, 1e2, -0, 0.000, 12345678901234567890123456789012345]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            to_string(&v),
+            "[1.5,100,100,0,0,12345678901234567890123456789012345]"
+        );
     }
 
     #[test]
     fn keys_are_sorted_and_output_compact() {
-        let v: serde_json::Value = serde_json::from_str(r#"{"b": 1, "a": {"d": "x\"y", "c": [true, null]}, "B": 2}"#).unwrap();
-        assert_eq!(to_string(&v), r#"{"B":2,"a":{"c":[true,null],"d":"x\"y"},"b":1}"#);
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{"b": 1, "a": {"d": "x\"y", "c": [true, null]}, "B": 2}"#)
+                .unwrap();
+        assert_eq!(
+            to_string(&v),
+            r#"{"B":2,"a":{"c":[true,null],"d":"x\"y"},"b":1}"#
+        );
     }
 }

@@ -2,6 +2,12 @@
 //!
 //! The same files are run by the browser package (Node, Chromium) and against the edge
 //! component; every target must produce the same canonical JSON byte for byte.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test harness: a malformed vector file must stop the run loudly"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -141,7 +147,10 @@ fn run_file(target: &mut dyn Target, path: &Path) -> (usize, Vec<String>) {
             })
             .collect();
         match built {
-            Ok(()) => failures.push(format!("{}: built, but errors {want:?} were expected", path.display())),
+            Ok(()) => failures.push(format!(
+                "{}: built, but errors {want:?} were expected",
+                path.display()
+            )),
             Err(mut got) => {
                 want.sort();
                 got.sort();
@@ -157,7 +166,10 @@ fn run_file(target: &mut dyn Target, path: &Path) -> (usize, Vec<String>) {
         return (1, failures);
     }
     if let Err(errors) = built {
-        failures.push(format!("{}: model does not build: {errors:?}", path.display()));
+        failures.push(format!(
+            "{}: model does not build: {errors:?}",
+            path.display()
+        ));
         return (doc["cases"].as_vec().map_or(1, Vec::len), failures);
     }
     let cases = doc["cases"].as_vec().cloned().unwrap_or_default();
@@ -168,26 +180,43 @@ fn run_file(target: &mut dyn Target, path: &Path) -> (usize, Vec<String>) {
         let where_ = format!("{} / {case_name}", path.display());
         match (target.decide(decision, &input), text(case, "error")) {
             (Err(code), Some(want)) if code == want => {}
-            (Err(code), Some(want)) => failures.push(format!("{where_}: error `{code}`, expected error `{want}`")),
-            (Ok(d), Some(want)) => failures.push(format!("{where_}: output {}, expected error `{want}`", d.output)),
+            (Err(code), Some(want)) => {
+                failures.push(format!("{where_}: error `{code}`, expected error `{want}`"))
+            }
+            (Ok(d), Some(want)) => failures.push(format!(
+                "{where_}: output {}, expected error `{want}`",
+                d.output
+            )),
             (Err(code), None) => failures.push(format!("{where_}: error `{code}`")),
             (Ok(d), None) => {
-                let want = text(case, "output").unwrap_or_else(|| panic!("{where_}: no `output` or `error`"));
+                let want = text(case, "output")
+                    .unwrap_or_else(|| panic!("{where_}: no `output` or `error`"));
                 if d.output != want {
-                    failures.push(format!("{where_}:\n      expected: {want}\n      actual:   {}", d.output));
+                    failures.push(format!(
+                        "{where_}:\n      expected: {want}\n      actual:   {}",
+                        d.output
+                    ));
                 }
                 if let Some(fired) = case["fired"].as_hash() {
                     for (k, v) in fired {
                         let table = k.as_str().unwrap_or_default();
                         let want: Vec<String> = v
                             .as_vec()
-                            .map(|ids| ids.iter().map(|i| match i {
-                                Yaml::String(s) => s.clone(),
-                                Yaml::Integer(n) => n.to_string(),
-                                _ => String::new(),
-                            }).collect())
+                            .map(|ids| {
+                                ids.iter()
+                                    .map(|i| match i {
+                                        Yaml::String(s) => s.clone(),
+                                        Yaml::Integer(n) => n.to_string(),
+                                        _ => String::new(),
+                                    })
+                                    .collect()
+                            })
                             .unwrap_or_default();
-                        let got = d.fired.iter().find(|(n, _)| n == table).map(|(_, ids)| ids.clone());
+                        let got = d
+                            .fired
+                            .iter()
+                            .find(|(n, _)| n == table)
+                            .map(|(_, ids)| ids.clone());
                         if got.as_ref() != Some(&want) {
                             failures.push(format!("{where_}: fired rules of `{table}`: expected {want:?}, actual {got:?}"));
                         }
@@ -201,7 +230,9 @@ fn run_file(target: &mut dyn Target, path: &Path) -> (usize, Vec<String>) {
 
 #[test]
 fn shared_vectors_pass_natively() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
+    let dir = std::env::var_os("CPM_VECTORS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors"));
     let mut files = Vec::new();
     vector_files(&dir, &mut files);
     assert!(!files.is_empty(), "no vector files in {}", dir.display());
@@ -213,7 +244,19 @@ fn shared_vectors_pass_natively() {
         total += n;
         failures.append(&mut fails);
     }
-    println!("vectors: {} files, {total} cases, {} failures", files.len(), failures.len());
-    assert!(failures.is_empty(), "{} vector failures:\n  {}", failures.len(), failures.join("\n  "));
-    assert!(total >= 150, "only {total} vector cases; the suite needs at least 150");
+    println!(
+        "vectors: {} files, {total} cases, {} failures",
+        files.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} vector failures:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+    assert!(
+        total >= 150,
+        "only {total} vector cases; the suite needs at least 150"
+    );
 }

@@ -10,7 +10,9 @@ pub enum BundleError {
     #[error("not a cpm bundle (it does not start with `CPMB`); build one with `cpm build`")]
     NotABundle,
     /// The bundle was written by another format version.
-    #[error("bundle format version {found} is not supported (this build reads version {supported}); rebuild the bundle with this version of cpm")]
+    #[error(
+        "bundle format version {found} is not supported (this build reads version {supported}); rebuild the bundle with this version of cpm"
+    )]
     Version {
         /// The version in the bundle.
         found: u32,

@@ -459,7 +459,9 @@ fn contains(set: &Set, piece: &Piece) -> bool {
     match (set, piece) {
         (Set::All, _) => true,
         (Set::Numbers(ivs), Piece::Numbers(seg)) => ivs.iter().any(|iv| iv.intersects(seg)),
-        (Set::Discrete { values, complement }, Piece::Value(a)) => values.contains(a) != *complement,
+        (Set::Discrete { values, complement }, Piece::Value(a)) => {
+            values.contains(a) != *complement
+        }
         (Set::Discrete { complement, .. }, Piece::Other) => *complement,
         _ => false,
     }
@@ -477,10 +479,16 @@ fn describe(col: &Column, piece: &Piece) -> String {
         Piece::Value(a) => format!("{name} = {}", a.show()),
         Piece::Other => format!("{name} is another value"),
         Piece::Numbers(iv) => match (iv.lo, iv.hi) {
-            (Some((lo, true)), Some((hi, true))) if lo == hi => format!("{name} = {}", lo.normalize()),
+            (Some((lo, true)), Some((hi, true))) if lo == hi => {
+                format!("{name} = {}", lo.normalize())
+            }
             (None, None) => format!("{name} is any number"),
-            (None, Some((hi, inc))) => format!("{name} {} {}", if inc { "<=" } else { "<" }, hi.normalize()),
-            (Some((lo, inc)), None) => format!("{name} {} {}", if inc { ">=" } else { ">" }, lo.normalize()),
+            (None, Some((hi, inc))) => {
+                format!("{name} {} {}", if inc { "<=" } else { "<" }, hi.normalize())
+            }
+            (Some((lo, inc)), None) => {
+                format!("{name} {} {}", if inc { ">=" } else { ">" }, lo.normalize())
+            }
             (Some((lo, li)), Some((hi, hi_in))) => format!(
                 "{} {} {name} {} {}",
                 lo.normalize(),
@@ -498,7 +506,9 @@ fn never_fires(table: &Table, columns: &[Column], out: &mut Vec<Finding>) {
     let mut found = 0;
     for (r, rule) in table.rules.iter().enumerate() {
         for col in columns {
-            let Some(cell) = col.cells.get(r) else { continue };
+            let Some(cell) = col.cells.get(r) else {
+                continue;
+            };
             let empty = match cell {
                 Set::Numbers(ivs) => ivs.iter().all(Interval::is_empty),
                 Set::Discrete { values, complement } => values.is_empty() && !complement,
@@ -562,12 +572,12 @@ fn overlaps(table: &Table, columns: &[Column], out: &mut Vec<Finding>) {
     let mut count = 0usize;
     for i in 0..table.rules.len() {
         for j in i + 1..table.rules.len() {
-            let overlap = columns.iter().all(|col| {
-                match (col.cells.get(i), col.cells.get(j)) {
+            let overlap = columns
+                .iter()
+                .all(|col| match (col.cells.get(i), col.cells.get(j)) {
                     (Some(a), Some(b)) => cells_intersect(col, a, b).unwrap_or(false),
                     _ => false,
-                }
-            });
+                });
             if !overlap {
                 continue;
             }
@@ -579,7 +589,11 @@ fn overlaps(table: &Table, columns: &[Column], out: &mut Vec<Finding>) {
                 .iter()
                 .filter_map(|col| {
                     let (a, b) = (col.cells.get(i)?, col.cells.get(j)?);
-                    let piece = col.pieces.as_ref()?.iter().find(|p| contains(a, p) && contains(b, p))?;
+                    let piece = col
+                        .pieces
+                        .as_ref()?
+                        .iter()
+                        .find(|p| contains(a, p) && contains(b, p))?;
                     Some(describe(col, piece))
                 })
                 .collect();
@@ -591,7 +605,11 @@ fn overlaps(table: &Table, columns: &[Column], out: &mut Vec<Finding>) {
                 code: "overlap",
                 message: format!(
                     "rules `{a}` and `{b}` overlap under UNIQUE: both match when {}",
-                    if example.is_empty() { "the table has no inputs".to_owned() } else { example.join(" and ") }
+                    if example.is_empty() {
+                        "the table has no inputs".to_owned()
+                    } else {
+                        example.join(" and ")
+                    }
                 ),
                 rule: Some(j),
             });
@@ -607,6 +625,8 @@ fn overlaps(table: &Table, columns: &[Column], out: &mut Vec<Finding>) {
 }
 
 /// Input combinations that no rule covers (only when every column is understood).
+/// Uncovered neighbouring pieces of the last column are merged into one interval, so a gap
+/// reads `Amount < 10`, not one line per elementary segment.
 fn gaps(table: &Table, columns: &[Column], out: &mut Vec<Finding>) {
     let Some(piece_lists): Option<Vec<&Vec<Piece>>> =
         columns.iter().map(|c| c.pieces.as_ref()).collect()
@@ -621,47 +641,101 @@ fn gaps(table: &Table, columns: &[Column], out: &mut Vec<Finding>) {
         _ => {
             out.push(Finding {
                 code: "analysis-skipped",
-                message: "gap analysis skipped: too many input combinations to enumerate".to_owned(),
+                message: "gap analysis skipped: too many input combinations to enumerate"
+                    .to_owned(),
                 rule: None,
             });
             return;
         }
     }
-    let mut index = vec![0usize; columns.len()];
+    let covered = |index: &[usize]| {
+        (0..table.rules.len()).any(|r| {
+            columns
+                .iter()
+                .zip(index)
+                .zip(&piece_lists)
+                .all(
+                    |((col, &k), pieces)| match (col.cells.get(r), pieces.get(k)) {
+                        (Some(set), Some(piece)) => contains(set, piece),
+                        _ => false,
+                    },
+                )
+        })
+    };
+    let Some((last_pieces, leading)) = piece_lists.split_last() else {
+        if !covered(&[]) {
+            out.push(Finding {
+                code: "gap",
+                message: "no rule matches: the table has no inputs and no rules".to_owned(),
+                rule: None,
+            });
+        }
+        return;
+    };
+    let last_col = columns.len() - 1;
     let mut found = 0usize;
+    let mut index = vec![0usize; columns.len()];
     loop {
-        let covered = (0..table.rules.len()).any(|r| {
-            columns.iter().zip(&index).zip(&piece_lists).all(|((col, &k), pieces)| {
-                match (col.cells.get(r), pieces.get(k)) {
-                    (Some(set), Some(piece)) => contains(set, piece),
-                    _ => false,
+        // Runs of uncovered pieces in the last column, for this combination of the others.
+        let mut run: Option<Piece> = None;
+        let mut runs: Vec<Piece> = Vec::new();
+        for k in 0..last_pieces.len() {
+            if let Some(slot) = index.get_mut(last_col) {
+                *slot = k;
+            }
+            let piece = last_pieces.get(k).cloned();
+            match (covered(&index), piece) {
+                (false, Some(Piece::Numbers(iv))) => {
+                    run = Some(match run.take() {
+                        Some(Piece::Numbers(prev)) => Piece::Numbers(Interval {
+                            lo: prev.lo,
+                            hi: iv.hi,
+                        }),
+                        other => {
+                            runs.extend(other);
+                            Piece::Numbers(iv)
+                        }
+                    });
                 }
-            })
-        });
-        if !covered {
-            found += 1;
-            if found <= MAX_FINDINGS {
-                let what: Vec<String> = columns
-                    .iter()
-                    .zip(&index)
-                    .zip(&piece_lists)
-                    .filter_map(|((col, &k), pieces)| pieces.get(k).map(|p| describe(col, p)))
-                    .collect();
-                out.push(Finding {
-                    code: "gap",
-                    message: format!("no rule matches when {}", what.join(" and ")),
-                    rule: None,
-                });
+                (false, Some(piece)) => {
+                    runs.extend(run.take());
+                    runs.push(piece);
+                }
+                _ => runs.extend(run.take()),
             }
         }
-        // Advance the odometer; the last column varies fastest.
-        let mut c = columns.len();
+        runs.extend(run.take());
+        for piece in runs {
+            found += 1;
+            if found > MAX_FINDINGS {
+                continue;
+            }
+            let mut what: Vec<String> = columns
+                .iter()
+                .zip(&index)
+                .zip(leading.iter())
+                .filter_map(|((col, &k), pieces)| pieces.get(k).map(|p| describe(col, p)))
+                .collect();
+            if let Some(col) = columns.get(last_col) {
+                what.push(describe(col, &piece));
+            }
+            out.push(Finding {
+                code: "gap",
+                message: format!("no rule matches when {}", what.join(" and ")),
+                rule: None,
+            });
+        }
+        // Advance the odometer over the leading columns; the last varies fastest.
+        let mut c = last_col;
         loop {
             if c == 0 {
                 if found > MAX_FINDINGS {
                     out.push(Finding {
                         code: "gap",
-                        message: format!("… and {} more uncovered input combinations", found - MAX_FINDINGS),
+                        message: format!(
+                            "… and {} more uncovered input combinations",
+                            found - MAX_FINDINGS
+                        ),
                         rule: None,
                     });
                 }

@@ -37,7 +37,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error with `code` and `message` at `location`.
-    pub fn error(code: impl Into<String>, message: impl Into<String>, location: Option<Loc>) -> Self {
+    pub fn error(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        location: Option<Loc>,
+    ) -> Self {
         Self {
             code: code.into(),
             severity: Severity::Error,

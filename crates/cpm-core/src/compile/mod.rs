@@ -277,7 +277,10 @@ impl Compiler {
                 if decision_names.contains(&r.name) {
                     used.insert(r.name.clone());
                 } else if !m.inputs.iter().any(|i| i.name == r.name) {
-                    let msg = format!("decision `{}` requires `{}`, which is not a decision or input of this model", d.name, r.name);
+                    let msg = format!(
+                        "decision `{}` requires `{}`, which is not a decision or input of this model",
+                        d.name, r.name
+                    );
                     self.error("unknown-name", msg, &r.loc);
                 }
             }
@@ -307,7 +310,12 @@ impl Compiler {
 
     /// Orders requirements: each decision's plan lists what it needs, dependencies first.
     /// Cycles are reported once per cycle.
-    fn plan(&mut self, m: &source::Model, decisions: &mut [ir::Decision], requires: &[BTreeSet<String>]) {
+    fn plan(
+        &mut self,
+        m: &source::Model,
+        decisions: &mut [ir::Decision],
+        requires: &[BTreeSet<String>],
+    ) {
         let index: BTreeMap<&str, usize> = m
             .decisions
             .iter()
@@ -316,7 +324,11 @@ impl Compiler {
             .collect();
         let edges: Vec<Vec<usize>> = requires
             .iter()
-            .map(|r| r.iter().filter_map(|n| index.get(n.as_str()).copied()).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(|n| index.get(n.as_str()).copied())
+                    .collect()
+            })
             .collect();
         let mut reported: BTreeSet<Vec<usize>> = BTreeSet::new();
         for start in 0..decisions.len() {
@@ -333,7 +345,10 @@ impl Compiler {
                         .filter_map(|&i| m.decisions.get(i).map(|d| format!("`{}`", d.name)))
                         .collect();
                     if let Some(d) = cycle.first().and_then(|&i| m.decisions.get(i)) {
-                        let msg = format!("decisions require each other in a cycle: {}", names.join(" → "));
+                        let msg = format!(
+                            "decisions require each other in a cycle: {}",
+                            names.join(" → ")
+                        );
                         self.error("cycle", msg, &d.loc);
                     }
                 }
@@ -341,7 +356,10 @@ impl Compiler {
             }
             order.retain(|&i| i != start);
             if let Some(d) = decisions.get_mut(start) {
-                d.plan = order.iter().map(|&i| u32::try_from(i).unwrap_or(u32::MAX)).collect();
+                d.plan = order
+                    .iter()
+                    .map(|&i| u32::try_from(i).unwrap_or(u32::MAX))
+                    .collect();
             }
         }
         // Inputs read, directly or through required decisions.
@@ -369,7 +387,12 @@ impl Compiler {
         }
     }
 
-    fn type_def(&mut self, t: &source::TypeDef, type_names: &BTreeSet<String>, scope: &Scope) -> ir::TypeDef {
+    fn type_def(
+        &mut self,
+        t: &source::TypeDef,
+        type_names: &BTreeSet<String>,
+        scope: &Scope,
+    ) -> ir::TypeDef {
         let base = match &t.body {
             TypeBody::Ref(feel) => self.type_ref(feel, type_names),
             TypeBody::Fields(fields) => TypeRef::Context(
@@ -379,7 +402,10 @@ impl Compiler {
                     .collect(),
             ),
         };
-        let allowed = t.allowed.as_ref().and_then(|a| self.cell(a, scope, &mut BTreeSet::new()));
+        let allowed = t
+            .allowed
+            .as_ref()
+            .and_then(|a| self.cell(a, scope, &mut BTreeSet::new()));
         ir::TypeDef {
             name: t.name.clone(),
             base,
@@ -416,7 +442,9 @@ impl Compiler {
                     self.error("unknown-name", msg, &feel.loc).help = Some(help);
                 }
             }
-            TypeRef::List(inner) | TypeRef::Range(inner) => self.check_type_names(inner, type_names, feel),
+            TypeRef::List(inner) | TypeRef::Range(inner) => {
+                self.check_type_names(inner, type_names, feel)
+            }
             TypeRef::Context(fields) => {
                 for (_, f) in fields {
                     self.check_type_names(f, type_names, feel);
@@ -451,7 +479,12 @@ impl Compiler {
         }
     }
 
-    fn table(&mut self, t: &source::TableDef, scope: &Scope, used: &mut BTreeSet<String>) -> ir::Table {
+    fn table(
+        &mut self,
+        t: &source::TableDef,
+        scope: &Scope,
+        used: &mut BTreeSet<String>,
+    ) -> ir::Table {
         let inputs = t
             .inputs
             .iter()
@@ -465,7 +498,10 @@ impl Compiler {
             .iter()
             .map(|o| ir::TableOutput {
                 name: o.name.clone(),
-                ty: o.type_ref.as_ref().map(|ty| self.type_ref(ty, &BTreeSet::new())),
+                ty: o
+                    .type_ref
+                    .as_ref()
+                    .map(|ty| self.type_ref(ty, &BTreeSet::new())),
                 values: o
                     .values
                     .as_ref()
@@ -476,12 +512,19 @@ impl Compiler {
             .collect::<Vec<_>>();
         let needs_values = matches!(t.hit, HitPolicy::Priority | HitPolicy::OutputOrder);
         if needs_values && outputs.iter().all(|o| o.values.is_empty()) {
-            let msg = format!("hit policy {} ranks rules by output values, but no output lists `values`", t.hit);
+            let msg = format!(
+                "hit policy {} ranks rules by output values, but no output lists `values`",
+                t.hit
+            );
             self.error("bad-hit-policy", msg, &t.loc).help =
                 Some("add `values: '\"high\", \"medium\", \"low\"'` (highest priority first) to the outputs".to_owned());
         }
         if matches!(t.hit, HitPolicy::Collect(Some(_))) && outputs.len() != 1 {
-            let msg = format!("hit policy {} aggregates one output, but the table has {}", t.hit, outputs.len());
+            let msg = format!(
+                "hit policy {} aggregates one output, but the table has {}",
+                t.hit,
+                outputs.len()
+            );
             self.error("bad-hit-policy", msg, &t.loc);
         }
         let rules = t
@@ -507,7 +550,12 @@ impl Compiler {
     }
 
     /// Output values: a list of values in priority order.
-    fn output_values(&mut self, feel: &Feel, scope: &Scope, used: &mut BTreeSet<String>) -> Vec<Expr> {
+    fn output_values(
+        &mut self,
+        feel: &Feel,
+        scope: &Scope,
+        used: &mut BTreeSet<String>,
+    ) -> Vec<Expr> {
         match self.unary_tests(feel, scope, used) {
             Some(UnaryTests::Positive(tests)) => tests
                 .into_iter()
@@ -538,13 +586,19 @@ impl Compiler {
             }
             Err(err) => {
                 let loc = feel.loc_at(err.span.start);
-                self.error("feel-syntax", err.message.clone(), &loc).source = Some(feel.text.clone());
+                self.error("feel-syntax", err.message.clone(), &loc).source =
+                    Some(feel.text.clone());
                 Expr::new(crate::feel::ast::ExprKind::Null, err.span)
             }
         }
     }
 
-    fn unary_tests(&mut self, feel: &Feel, scope: &Scope, used: &mut BTreeSet<String>) -> Option<UnaryTests> {
+    fn unary_tests(
+        &mut self,
+        feel: &Feel,
+        scope: &Scope,
+        used: &mut BTreeSet<String>,
+    ) -> Option<UnaryTests> {
         match parse_unary_tests(&feel.text, &scope.names) {
             Ok(t) => {
                 let exprs: Vec<&Expr> = match &t {
@@ -563,7 +617,8 @@ impl Compiler {
             }
             Err(err) => {
                 let loc = feel.loc_at(err.span.start);
-                self.error("feel-syntax", err.message.clone(), &loc).source = Some(feel.text.clone());
+                self.error("feel-syntax", err.message.clone(), &loc).source =
+                    Some(feel.text.clone());
                 None
             }
         }
@@ -592,7 +647,11 @@ impl Compiler {
             }
             if let Some(reason) = builtins::unsupported(&free.name) {
                 let loc = feel.loc_at(free.span.start);
-                let d = self.error("unsupported", format!("`{}` is not supported: {reason}", free.name), &loc);
+                let d = self.error(
+                    "unsupported",
+                    format!("`{}` is not supported: {reason}", free.name),
+                    &loc,
+                );
                 d.source = Some(feel.text.clone());
                 continue;
             }
@@ -616,7 +675,13 @@ impl Compiler {
     }
 
     /// Type checks and analysis of the tables of a decision body.
-    fn analyse_body(&mut self, body: &Body, src: &DecisionBody, inputs: &[ir::Input], types: &[ir::TypeDef]) {
+    fn analyse_body(
+        &mut self,
+        body: &Body,
+        src: &DecisionBody,
+        inputs: &[ir::Input],
+        types: &[ir::TypeDef],
+    ) {
         match (body, src) {
             (Body::Table(t), DecisionBody::Table(s)) => {
                 for w in typecheck::table_columns(t, s, inputs, types) {
@@ -633,9 +698,15 @@ impl Compiler {
                     })
                     .collect();
                 for f in analyse::analyse_table(t, &values) {
-                    let loc = f.rule.and_then(|r| s.rules.get(r)).map_or(&s.loc, |r| &r.loc);
-                    self.diagnostics
-                        .push(Diagnostic::warning(f.code, f.message, Some(loc.clone())));
+                    let loc = f
+                        .rule
+                        .and_then(|r| s.rules.get(r))
+                        .map_or(&s.loc, |r| &r.loc);
+                    self.diagnostics.push(Diagnostic::warning(
+                        f.code,
+                        f.message,
+                        Some(loc.clone()),
+                    ));
                 }
             }
             (Body::Context { entries, .. }, DecisionBody::Context(c)) => {
@@ -717,8 +788,10 @@ fn body_free_names(body: &Body) -> BTreeSet<String> {
             resolve::free_name_set(exprs)
         }
         Body::Context { entries, result } => {
-            let mut names: BTreeSet<String> =
-                entries.iter().flat_map(|(_, b)| body_free_names(b)).collect();
+            let mut names: BTreeSet<String> = entries
+                .iter()
+                .flat_map(|(_, b)| body_free_names(b))
+                .collect();
             if let Some(r) = result {
                 names.extend(resolve::free_name_set([r]));
             }
@@ -752,9 +825,12 @@ fn normalise_type(t: TypeRef) -> TypeRef {
         TypeRef::Named(n) => TypeRef::Named(alias(&n).to_owned()),
         TypeRef::List(inner) => TypeRef::List(Box::new(normalise_type(*inner))),
         TypeRef::Range(inner) => TypeRef::Range(Box::new(normalise_type(*inner))),
-        TypeRef::Context(fields) => {
-            TypeRef::Context(fields.into_iter().map(|(n, t)| (n, normalise_type(t))).collect())
-        }
+        TypeRef::Context(fields) => TypeRef::Context(
+            fields
+                .into_iter()
+                .map(|(n, t)| (n, normalise_type(t)))
+                .collect(),
+        ),
         TypeRef::Function(params, result) => TypeRef::Function(
             params.into_iter().map(normalise_type).collect(),
             Box::new(normalise_type(*result)),

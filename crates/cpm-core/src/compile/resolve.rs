@@ -73,7 +73,9 @@ fn collect(expr: &Expr, bound: &mut Vec<Name>, in_filter: bool, out: &mut Vec<Fr
             collect(callee, bound, in_filter, out);
             match args {
                 Args::Positional(v) => v.iter().for_each(|e| collect(e, bound, in_filter, out)),
-                Args::Named(v) => v.iter().for_each(|(_, e)| collect(e, bound, in_filter, out)),
+                Args::Named(v) => v
+                    .iter()
+                    .for_each(|(_, e)| collect(e, bound, in_filter, out)),
             }
         }
         ExprKind::Between { value, low, high } => {

@@ -47,7 +47,9 @@ pub(super) fn table_columns(
                     Test::Compare(_, e) | Test::Value(e) => e,
                     Test::Predicate(_) => continue,
                 };
-                let Some(found) = literal_kind(expr) else { continue };
+                let Some(found) = literal_kind(expr) else {
+                    continue;
+                };
                 if found == kind {
                     continue;
                 }
@@ -103,10 +105,9 @@ fn literal_kind(expr: &Expr) -> Option<Kind> {
         ExprKind::Neg(inner) => literal_kind(inner).filter(|k| *k == Kind::Number),
         ExprKind::String(_) => Some(Kind::String),
         ExprKind::Bool(_) => Some(Kind::Boolean),
-        ExprKind::Range { start, end, .. } => start
-            .as_deref()
-            .or(end.as_deref())
-            .and_then(literal_kind),
+        ExprKind::Range { start, end, .. } => {
+            start.as_deref().or(end.as_deref()).and_then(literal_kind)
+        }
         _ => None,
     }
 }

@@ -4,7 +4,7 @@
 //! Pipeline position: `decide`; serialized into every answer by `api`.
 
 use crate::ir::Rule;
-use crate::value::{json, Value};
+use crate::value::{Value, json};
 
 /// How one decision was reached.
 #[derive(Clone, Debug)]

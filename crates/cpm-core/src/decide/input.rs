@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::err::DecideError;
 use crate::feel::ast::TypeRef;
 use crate::ir::TypeDef;
-use crate::value::{json, temporal, duration, Context, Value};
+use crate::value::{Context, Value, duration, json, temporal};
 
 /// Converts `data` to a value of type `ty`, resolving item definition names in `types`.
 ///
@@ -128,7 +128,9 @@ fn article(ty: &str) -> String {
     match ty {
         "date" => "a date (`YYYY-MM-DD`)".to_owned(),
         "time" => "a time (`hh:mm:ss`, optionally with an offset or zone)".to_owned(),
-        "date and time" => "a date and time (`YYYY-MM-DDThh:mm:ss`, optionally with an offset or zone)".to_owned(),
+        "date and time" => {
+            "a date and time (`YYYY-MM-DDThh:mm:ss`, optionally with an offset or zone)".to_owned()
+        }
         "days and time duration" => "a days and time duration (`P1DT2H`)".to_owned(),
         "years and months duration" => "a years and months duration (`P1Y2M`)".to_owned(),
         other => format!("a {other}"),

@@ -166,7 +166,7 @@ impl Engine {
             other => {
                 return Err(DecideError::InputNotObject {
                     found: json_kind(other),
-                })
+                });
             }
         };
         let mut scope = Context::new();
@@ -182,11 +182,20 @@ impl Engine {
     }
 
     fn known_names(&self) -> String {
-        let names: Vec<String> = self.by_name.keys().take(20).map(|n| format!("`{n}`")).collect();
+        let names: Vec<String> = self
+            .by_name
+            .keys()
+            .take(20)
+            .map(|n| format!("`{n}`"))
+            .collect();
         if names.is_empty() {
             "no decisions".to_owned()
         } else {
-            format!("{}{}", names.join(", "), if self.by_name.len() > 20 { ", …" } else { "" })
+            format!(
+                "{}{}",
+                names.join(", "),
+                if self.by_name.len() > 20 { ", …" } else { "" }
+            )
         }
     }
 }
@@ -246,7 +255,11 @@ fn decide_in(
     for step in steps {
         let mut table_trace = TableTrace::default();
         ev.push_context(scope.clone());
-        let result = eval_body(&mut ev, &step.body, options.explain.then_some(&mut table_trace));
+        let result = eval_body(
+            &mut ev,
+            &step.body,
+            options.explain.then_some(&mut table_trace),
+        );
         ev.pop();
         let value = result.map_err(|source| DecideError::Eval {
             decision: step.name.clone(),
@@ -285,10 +298,12 @@ fn conforms(model: &Model, value: &Value, ty: &crate::feel::ast::TypeRef) -> boo
     let mut ty = ty;
     for _ in 0..32 {
         match ty {
-            crate::feel::ast::TypeRef::Named(n) => match model.types.iter().find(|t| &t.name == n) {
-                Some(def) => ty = &def.base,
-                None => return crate::value::ops::conforms(value, ty),
-            },
+            crate::feel::ast::TypeRef::Named(n) => {
+                match model.types.iter().find(|t| &t.name == n) {
+                    Some(def) => ty = &def.base,
+                    None => return crate::value::ops::conforms(value, ty),
+                }
+            }
             _ => return crate::value::ops::conforms(value, ty),
         }
     }

@@ -9,7 +9,7 @@ use crate::feel::err::EvalError;
 use crate::feel::eval::Evaluator;
 use crate::ir::{Cell, Rule, Table};
 use crate::source::{Aggregation, HitPolicy};
-use crate::value::{ops, Context, Value};
+use crate::value::{Context, Value, ops};
 
 /// Evaluates `table` in the evaluator's current scope.
 ///
@@ -175,7 +175,9 @@ fn apply_hit_policy(
             let ordered = by_priority(ev, table, matched)?;
             collect_list(ev, table, ordered)
         }
-        HitPolicy::RuleOrder | HitPolicy::Collect(None) => collect_list(ev, table, matched.to_vec()),
+        HitPolicy::RuleOrder | HitPolicy::Collect(None) => {
+            collect_list(ev, table, matched.to_vec())
+        }
         HitPolicy::Collect(Some(aggregation)) => {
             let mut values = Vec::with_capacity(matched.len());
             for &i in matched {

@@ -16,7 +16,7 @@ use super::ast::{
 use super::builtins::{self, Invoke};
 use super::err::EvalError;
 use crate::ir::{Knowledge, TypeDef};
-use crate::value::{ops, temporal, Context, Function, Lambda, Range, Value};
+use crate::value::{Context, Function, Lambda, Range, Value, ops, temporal};
 
 /// Budgets that bound one evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -466,7 +466,11 @@ impl<'m> Evaluator<'m> {
                         limit: self.limits.max_list,
                     });
                 }
-                let step = if to >= from { Decimal::ONE } else { -Decimal::ONE };
+                let step = if to >= from {
+                    Decimal::ONE
+                } else {
+                    -Decimal::ONE
+                };
                 let mut out = Vec::new();
                 let mut i = from;
                 loop {
@@ -737,7 +741,12 @@ fn quantify(q: Quantifier, results: &[Value]) -> Value {
 
 /// A range value from evaluated end points; `null` when the end points cannot form a range
 /// (different types, or not comparable).
-fn make_range(start: Option<Value>, start_closed: bool, end: Option<Value>, end_closed: bool) -> Value {
+fn make_range(
+    start: Option<Value>,
+    start_closed: bool,
+    end: Option<Value>,
+    end_closed: bool,
+) -> Value {
     if let (Some(s), Some(e)) = (&start, &end) {
         if !s.is_null() && !e.is_null() && ops::compare(s, e).is_none() {
             return Value::Null;
@@ -785,7 +794,11 @@ fn test_value(input: &Value, test: &Value, uses_input: bool) -> Value {
         Value::List(items) if !matches!(input, Value::List(_)) => {
             let mut saw_null = false;
             for item in items.iter() {
-                match ops::equal(input, item) {
+                let verdict = match item {
+                    Value::Range(range) => ops::in_range(input, range),
+                    _ => ops::equal(input, item),
+                };
+                match verdict {
                     Value::Bool(true) => return Value::Bool(true),
                     Value::Bool(false) => {}
                     _ => saw_null = true,

@@ -11,3 +11,6 @@ pub mod lexer;
 pub mod names;
 pub mod parser;
 pub mod visit;
+
+pub use names::Names;
+pub use parser::{parse_expression, parse_type_ref, parse_unary_tests};

@@ -354,7 +354,7 @@ impl<'a> Parser<'a> {
                 let right = self.parse_instance_of()?;
                 let span = left.span.to(right.span);
                 self.deepen()?;
-            left = Expr::new(ExprKind::Compare(op, Box::new(left), Box::new(right)), span);
+                left = Expr::new(ExprKind::Compare(op, Box::new(left), Box::new(right)), span);
             } else if self.is_word("between") {
                 self.pos += 1;
                 let low = self.parse_instance_of()?;
@@ -364,7 +364,7 @@ impl<'a> Parser<'a> {
                 let high = self.parse_instance_of()?;
                 let span = left.span.to(high.span);
                 self.deepen()?;
-            left = Expr::new(
+                left = Expr::new(
                     ExprKind::Between {
                         value: Box::new(left),
                         low: Box::new(low),
@@ -377,7 +377,7 @@ impl<'a> Parser<'a> {
                 let (tests, end) = self.parse_in_tests()?;
                 let span = Span::new(left.span.start as usize, end);
                 self.deepen()?;
-            left = Expr::new(ExprKind::In(Box::new(left), tests), span);
+                left = Expr::new(ExprKind::In(Box::new(left), tests), span);
             } else {
                 return Ok(left);
             }
