@@ -125,7 +125,11 @@ fn run_vector_file(server: &Server, path: &Path, tally: &mut Tally) {
     let docs = YamlLoader::load_from_str(&source).expect("vector is valid YAML");
     let doc = &docs[0];
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-    let shown = path.strip_prefix(support::workspace_root()).unwrap_or(path).display().to_string();
+    let shown = path
+        .strip_prefix(support::workspace_root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     tally.files += 1;
     let Some(model) = doc["model"].as_str() else {
         tally.failures.push(format!("{shown}: no `model`"));
@@ -139,7 +143,9 @@ fn run_vector_file(server: &Server, path: &Path, tally: &mut Tally) {
     let bytes = match bundle(&name, model) {
         Ok(bytes) => bytes,
         Err(errors) => {
-            tally.failures.push(format!("{shown}: model does not build natively: {errors:?}"));
+            tally.failures.push(format!(
+                "{shown}: model does not build natively: {errors:?}"
+            ));
             return;
         }
     };
@@ -273,8 +279,14 @@ fn assert_problem(reply: &support::Reply, status: u16, code: &str) -> serde_json
     let json = reply.json();
     assert_eq!(json["type"], format!("{PROBLEMS}{code}"), "{json}");
     assert_eq!(json["status"], status, "{json}");
-    assert!(!json["title"].as_str().unwrap_or_default().is_empty(), "{json}");
-    assert!(!json["detail"].as_str().unwrap_or_default().is_empty(), "{json}");
+    assert!(
+        !json["title"].as_str().unwrap_or_default().is_empty(),
+        "{json}"
+    );
+    assert!(
+        !json["detail"].as_str().unwrap_or_default().is_empty(),
+        "{json}"
+    );
     json
 }
 
@@ -298,11 +310,18 @@ fn decisions_listing_bundle_and_health() {
         r#"{"Tier": "silver", "Total": 200.00}"#,
     ));
     assert_eq!(reply.status, 200);
-    assert!(reply.json().get("explanation").is_none(), "{}", reply.text());
+    assert!(
+        reply.json().get("explanation").is_none(),
+        "{}",
+        reply.text()
+    );
 
     let reply = server.send(&Req::get("/v1/decisions"));
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.body, canonical::to_string(&api::describe(&engine)).as_bytes());
+    assert_eq!(
+        reply.body,
+        canonical::to_string(&api::describe(&engine)).as_bytes()
+    );
 
     let reply = server.send(&Req::get("/v1/bundle"));
     assert_eq!(reply.status, 200);
@@ -314,7 +333,10 @@ fn decisions_listing_bundle_and_health() {
 
     let reply = server.send(&Req::get("/v1/bundle").header("accept", "application/octet-stream"));
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/octet-stream")
+    );
     assert_eq!(reply.body, bytes);
 
     let reply = server.send(&Req::get("/healthz"));
@@ -330,7 +352,10 @@ fn not_found_unknown_decision_and_route() {
         404,
         "unknown-decision",
     );
-    assert!(json["detail"].as_str().unwrap().contains("`Nope`"), "{json}");
+    assert!(
+        json["detail"].as_str().unwrap().contains("`Nope`"),
+        "{json}"
+    );
     assert_problem(&server.send(&Req::get("/v2/anything")), 404, "not-found");
     assert_problem(&server.send(&Req::get("/")), 404, "not-found");
 }
@@ -354,7 +379,10 @@ fn bad_request_malformed_bodies() {
         "malformed-body",
     );
     assert_problem(
-        &server.send(&Req::post_json("/v1/decisions/Discount?explain=perhaps", "{}")),
+        &server.send(&Req::post_json(
+            "/v1/decisions/Discount?explain=perhaps",
+            "{}",
+        )),
         400,
         "bad-query",
     );
@@ -392,7 +420,10 @@ fn payload_too_large_by_length_and_by_bytes_read() {
         body: Vec::new(),
     };
     let json = assert_problem(&server.send(&declared), 413, "body-too-large");
-    assert!(json["detail"].as_str().unwrap().contains("1048576"), "{json}");
+    assert!(
+        json["detail"].as_str().unwrap().contains("1048576"),
+        "{json}"
+    );
 
     // No length given: the component counts the bytes it reads.
     let payload = format!(r#"{{"Tier": "{}"}}"#, "x".repeat(1024 * 1024));
@@ -416,7 +447,10 @@ fn payload_too_large_by_length_and_by_bytes_read() {
 
     // Just under the limit is read and answered.
     let fits = format!(r#"{{"Tier": "{}"}}"#, "x".repeat(1024 * 1024 - 64));
-    let reply = server.send(&Req::post_json("/v1/decisions/Discount?explain=false", &fits));
+    let reply = server.send(&Req::post_json(
+        "/v1/decisions/Discount?explain=false",
+        &fits,
+    ));
     assert_eq!(reply.status, 200, "{}", reply.text());
 }
 
@@ -424,16 +458,28 @@ fn payload_too_large_by_length_and_by_bytes_read() {
 fn unsupported_media_type() {
     let (server, _) = api_server();
     let mut req = Req::post_json("/v1/decisions/Discount", "Tier=gold");
-    req.headers = vec![("content-type".into(), "application/x-www-form-urlencoded".into())];
+    req.headers = vec![(
+        "content-type".into(),
+        "application/x-www-form-urlencoded".into(),
+    )];
     let json = assert_problem(&server.send(&req), 415, "unsupported-media-type");
-    assert!(json["detail"].as_str().unwrap().contains("application/msgpack"), "{json}");
+    assert!(
+        json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("application/msgpack"),
+        "{json}"
+    );
 }
 
 #[test]
 fn unprocessable_input_and_rule_errors() {
     let (server, _) = api_server();
     let json = assert_problem(
-        &server.send(&Req::post_json("/v1/decisions/Adult", r#"{"Person": {"age": "old"}}"#)),
+        &server.send(&Req::post_json(
+            "/v1/decisions/Adult",
+            r#"{"Person": {"age": "old"}}"#,
+        )),
         422,
         "input-type",
     );
@@ -444,7 +490,10 @@ fn unprocessable_input_and_rule_errors() {
         "invalid-input",
     );
     assert_problem(
-        &server.send(&Req::post_json("/v1/decisions/Discount", r#"{"Tier": "gold"}"#)),
+        &server.send(&Req::post_json(
+            "/v1/decisions/Discount",
+            r#"{"Tier": "gold"}"#,
+        )),
         422,
         "hit-policy-violation",
     );
@@ -489,7 +538,10 @@ fn msgpack_request_and_answer() {
         r#"{"Tier": "silver", "Total": 19.99}"#,
     ));
     assert_eq!(canonical::to_string(&json.json()["output"]), "17.991");
-    assert_eq!(get("bundleHash").as_str(), json.json()["bundleHash"].as_str());
+    assert_eq!(
+        get("bundleHash").as_str(),
+        json.json()["bundleHash"].as_str()
+    );
 
     // Errors stay problem+json whatever the client accepts.
     let mut bad = req.clone();

@@ -89,11 +89,15 @@ pub fn component() -> PathBuf {
             )
         });
     let root = workspace_root();
-    let newest = ["crates/cpm-edge/src", "crates/cpm-edge/build.rs", "crates/cpm-core/src"]
-        .iter()
-        .map(|p| newest_mtime(&root.join(p)))
-        .max()
-        .flatten();
+    let newest = [
+        "crates/cpm-edge/src",
+        "crates/cpm-edge/build.rs",
+        "crates/cpm-core/src",
+    ]
+    .iter()
+    .map(|p| newest_mtime(&root.join(p)))
+    .max()
+    .flatten();
     if let Some((newest, path)) = newest
         && newest > built
     {
@@ -193,7 +197,10 @@ impl Server {
         let start = Instant::now();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("wasmtime serve exited ({status}) before it was ready:\n{}", self.log());
+                panic!(
+                    "wasmtime serve exited ({status}) before it was ready:\n{}",
+                    self.log()
+                );
             }
             if let Ok(reply) = self.try_send(&Req::get("/healthz"))
                 && reply.status == 200
@@ -212,7 +219,12 @@ impl Server {
     /// Sends a request and reads the reply; panics on transport errors (with the server log).
     pub fn send(&self, req: &Req) -> Reply {
         self.try_send(req).unwrap_or_else(|e| {
-            panic!("{} {}: {e}\nserver log:\n{}", req.method, req.path, self.log())
+            panic!(
+                "{} {}: {e}\nserver log:\n{}",
+                req.method,
+                req.path,
+                self.log()
+            )
         })
     }
 
