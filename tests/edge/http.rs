@@ -7,8 +7,9 @@
 //! - each error status of the API (400, 404, 405, 413, 415, 422) with its problem document;
 //! - MessagePack requests and answers.
 //!
-//! Needs `wasmtime` and the component built for `wasm32-wasip2` in release mode; the test
-//! fails (it does not skip) when either is missing. `scripts/test` provides both.
+//! Brings the component up to date first (`cargo build -p cpm-edge --target wasm32-wasip2
+//! --release`, or `$CPM_EDGE_WASM`), and needs `wasmtime` (`$WASMTIME`, `PATH` or
+//! `~/.cargo/bin`): without it every test fails, it does not skip. `scripts/test` installs it.
 
 #![allow(
     clippy::unwrap_used,

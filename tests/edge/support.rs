@@ -5,9 +5,9 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use cpm_core::api::{self, BuildAnswer};
 use cpm_core::compile::SourceText;
@@ -68,58 +68,43 @@ pub fn wasmtime() -> PathBuf {
     found
 }
 
-/// The built component: `$CPM_EDGE_WASM`, else
-/// `target/wasm32-wasip2/release/cpm_edge.wasm`. Panics when it is missing or older than the
-/// sources of cpm-edge and cpm-core, with the command that builds it.
+/// The built component: `$CPM_EDGE_WASM` when set, else the release build of cpm-edge for
+/// `wasm32-wasip2`, brought up to date once per test run with
+/// `cargo build -p cpm-edge --target wasm32-wasip2 --release` (a no-op when it is fresh).
 pub fn component() -> PathBuf {
-    let build = "cargo build -p cpm-edge --target wasm32-wasip2 --release";
-    if let Some(path) = std::env::var_os("CPM_EDGE_WASM") {
-        return PathBuf::from(path);
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        if let Some(path) = std::env::var_os("CPM_EDGE_WASM") {
+            return Ok(PathBuf::from(path));
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args([
+                "build",
+                "-p",
+                "cpm-edge",
+                "--target",
+                "wasm32-wasip2",
+                "--release",
+            ])
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "`cargo build -p cpm-edge --target wasm32-wasip2 --release` failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join("target"));
+        Ok(target.join("wasm32-wasip2/release/cpm_edge.wasm"))
+    });
+    match built {
+        Ok(path) => path.clone(),
+        Err(message) => panic!("{message}"),
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    let wasm = target.join("wasm32-wasip2/release/cpm_edge.wasm");
-    let built = std::fs::metadata(&wasm)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|_| {
-            panic!(
-                "the component `{}` is not built; run `{build}` first (scripts/test does)",
-                wasm.display()
-            )
-        });
-    let root = workspace_root();
-    let newest = [
-        "crates/cpm-edge/src",
-        "crates/cpm-edge/build.rs",
-        "crates/cpm-core/src",
-    ]
-    .iter()
-    .map(|p| newest_mtime(&root.join(p)))
-    .max()
-    .flatten();
-    if let Some((newest, path)) = newest
-        && newest > built
-    {
-        panic!(
-            "the component `{}` is older than `{}`; rebuild it with `{build}`",
-            wasm.display(),
-            path.display()
-        );
-    }
-    wasm
-}
-
-fn newest_mtime(path: &Path) -> Option<(SystemTime, PathBuf)> {
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.is_file() {
-        return Some((meta.modified().ok()?, path.to_path_buf()));
-    }
-    std::fs::read_dir(path)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter_map(|e| newest_mtime(&e.path()))
-        .max()
 }
 
 /// Builds a model natively and returns the bundle bytes.
