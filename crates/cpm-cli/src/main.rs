@@ -243,8 +243,12 @@ fn eval(
     let engine = match engine(bundle)? {
         Ok(engine) => engine,
         Err(errors) => {
-            report::print_diagnostics(&errors, &[]);
-            println!("build failed: {} error(s)", errors.len());
+            if json {
+                report::print_json(&report::diagnostics_json(&errors, &[], None));
+            } else {
+                report::print_diagnostics(&errors, &[]);
+                println!("build failed: {} error(s)", errors.len());
+            }
             return Ok(ExitCode::from(1));
         }
     };

@@ -162,8 +162,11 @@ struct Scope {
     names: Names,
     /// For resolution: every name in scope.
     known: BTreeSet<String>,
-    /// Decision names (to record requirements).
+    /// Decision names (to record requirements); a name bound closer (a context entry)
+    /// hides the decision.
     decisions: BTreeSet<String>,
+    /// The decision being compiled, if any.
+    current: Option<String>,
     /// What the scope is, for messages (`decision `X``).
     owner: String,
 }
@@ -173,6 +176,7 @@ impl Scope {
         let mut s = self.clone();
         for n in extra {
             s.names.insert(&n);
+            s.decisions.remove(&n);
             s.known.insert(n);
         }
         s
@@ -269,6 +273,7 @@ impl Compiler {
         for d in &m.decisions {
             let scope = Scope {
                 owner: format!("decision `{}`", d.name),
+                current: Some(d.name.clone()),
                 ..graph_scope.clone()
             };
             let mut used = BTreeSet::new();
@@ -284,7 +289,6 @@ impl Compiler {
                     self.error("unknown-name", msg, &r.loc);
                 }
             }
-            used.remove(&d.name);
             requires.push(used);
             decisions.push(ir::Decision {
                 name: d.name.clone(),
@@ -421,7 +425,7 @@ impl Compiler {
                 normalise_type(t)
             }
             Err(e) => {
-                let loc = feel.loc_at(e.span.start);
+                let loc = syntax_loc(feel, e.span.start);
                 self.error("feel-syntax", format!("invalid type: {}", e.message), &loc)
                     .source = Some(feel.text.clone());
                 TypeRef::Any
@@ -585,7 +589,7 @@ impl Compiler {
                 e
             }
             Err(err) => {
-                let loc = feel.loc_at(err.span.start);
+                let loc = syntax_loc(feel, err.span.start);
                 self.error("feel-syntax", err.message.clone(), &loc).source =
                     Some(feel.text.clone());
                 Expr::new(crate::feel::ast::ExprKind::Null, err.span)
@@ -616,7 +620,7 @@ impl Compiler {
                 Some(t)
             }
             Err(err) => {
-                let loc = feel.loc_at(err.span.start);
+                let loc = syntax_loc(feel, err.span.start);
                 self.error("feel-syntax", err.message.clone(), &loc).source =
                     Some(feel.text.clone());
                 None
@@ -642,7 +646,11 @@ impl Compiler {
     /// Reports unknown names and unsupported built-ins; records decisions used.
     fn resolve(&mut self, expr: &Expr, feel: &Feel, scope: &Scope, used: &mut BTreeSet<String>) {
         for free in resolve::free_names(expr) {
-            if scope.decisions.contains(&free.name) {
+            // Inside a filter, the decision's own name can only be a key of the items; any
+            // other use of it is the decision requiring itself, which `plan` reports as a
+            // cycle.
+            let own_key = free.in_filter && scope.current.as_deref() == Some(free.name.as_str());
+            if scope.decisions.contains(&free.name) && !own_key {
                 used.insert(free.name.clone());
             }
             if let Some(reason) = builtins::unsupported(&free.name) {
@@ -725,6 +733,7 @@ impl Scope {
             names: Names::new(),
             known: BTreeSet::new(),
             decisions: BTreeSet::new(),
+            current: None,
             owner: "the model".to_owned(),
         }
     }
@@ -807,6 +816,14 @@ fn compile_test(t: UnaryTest) -> Test {
         UnaryTest::Expr(e) if contains_input_value(&e) => Test::Predicate(e),
         UnaryTest::Expr(e) => Test::Value(e),
     }
+}
+
+/// Where a syntax error at byte `offset` of a FEEL text is in the file. An error at the end
+/// of the text (`found the end of the text`) points just after its last visible character,
+/// not past a literal block's final line break onto the next line of the file.
+fn syntax_loc(feel: &Feel, offset: u32) -> Loc {
+    let end = u32::try_from(feel.text.trim_end().len()).unwrap_or(u32::MAX);
+    feel.loc_at(offset.min(end))
 }
 
 /// DMN XML type spellings mapped to FEEL's.
