@@ -9,13 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cpm_core::api::{self, BuildAnswer};
-use cpm_core::compile::SourceText;
 
 /// The rules folder used when `CPM_RULES` is not set, relative to the workspace root.
 const DEFAULT_RULES: &str = "examples/customer";
-
-/// Folders never searched for model files (as `cpm build` does).
-const SKIPPED_DIRS: &[&str] = &["target", "node_modules"];
 
 fn main() -> ExitCode {
     println!("cargo::rerun-if-env-changed=CPM_RULES");
@@ -48,15 +44,13 @@ fn run() -> Result<(), String> {
             workspace_root.display()
         ));
     }
-    let mut files = Vec::new();
-    collect(&rules, &rules, &mut files)?;
+    let files = cpm_files::read_rules(&rules).map_err(|e| e.to_string())?;
     if files.is_empty() {
         return Err(format!(
             "`{}` has no `.yaml`, `.yml` or `.json` model files",
             rules.display()
         ));
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
     let bytes = match api::build(&files) {
         BuildAnswer::Success { bundle, warnings } => {
             for w in &warnings {
@@ -88,70 +82,4 @@ fn env(name: &str) -> Result<String, String> {
 /// Cargo warnings are one line each.
 fn one_line(text: &str) -> String {
     text.lines().collect::<Vec<_>>().join(" | ")
-}
-
-/// Every model file under `dir` (or `dir` itself if it is a file), with paths relative to
-/// `root` using `/`; dot-files, `target/`, `node_modules/` and sample inputs are skipped.
-fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceText>) -> Result<(), String> {
-    if dir.is_file() {
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        out.push(SourceText {
-            path: name,
-            text: read(dir)?,
-        });
-        return Ok(());
-    }
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            if !SKIPPED_DIRS.contains(&name.as_str()) {
-                collect(root, &path, out)?;
-            }
-        } else if is_source(&path) && !is_data_file(&name) {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push(SourceText {
-                path: rel,
-                text: read(&path)?,
-            });
-        }
-    }
-    Ok(())
-}
-
-fn is_source(path: &Path) -> bool {
-    matches!(
-        path.extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("yaml" | "yml" | "json")
-    )
-}
-
-/// JSON files that sit beside rules but are not models (sample inputs, package manifests).
-fn is_data_file(name: &str) -> bool {
-    name.ends_with(".input.json") || name == "input.json" || name == "package.json"
-}
-
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
 }

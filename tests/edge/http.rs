@@ -116,6 +116,7 @@ fn vector_files(dir: &Path, out: &mut Vec<PathBuf>) {
 struct Tally {
     files: usize,
     build_error_files: usize,
+    process_files: usize,
     cases: usize,
     failures: Vec<String>,
 }
@@ -132,6 +133,12 @@ fn run_vector_file(server: &Server, path: &Path, tally: &mut Tally) {
         .display()
         .to_string();
     tally.files += 1;
+    if !doc["files"].is_badvalue() {
+        // Process vectors (several files, event sequences): the edge does not serve cases
+        // yet, so these run natively only until the edge gains the process endpoints.
+        tally.process_files += 1;
+        return;
+    }
     let Some(model) = doc["model"].as_str() else {
         tally.failures.push(format!("{shown}: no `model`"));
         return;
@@ -250,9 +257,10 @@ fn shared_vectors_over_http_match_native_byte_for_byte() {
         run_vector_file(&server, f, &mut tally);
     }
     println!(
-        "edge vectors: {} files ({} build-error files not served), {} cases over HTTP, {} failures",
+        "edge vectors: {} files ({} build-error files and {} process files not served), {} cases over HTTP, {} failures",
         tally.files,
         tally.build_error_files,
+        tally.process_files,
         tally.cases,
         tally.failures.len()
     );
