@@ -7,6 +7,7 @@
 mod files;
 mod import;
 mod report;
+mod simulate;
 mod tck;
 
 use std::path::{Path, PathBuf};
@@ -70,6 +71,20 @@ enum Command {
         /// The rules folder (or one model file).
         dir: PathBuf,
         /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay a list of events through a process: where the case goes, what it sends,
+    /// records and schedules, and its SLA.
+    Simulate {
+        /// A bundle file (`.cpm`), or a rules folder to build in memory first.
+        bundle: PathBuf,
+        /// A JSON file holding the list of events (`started` first, each with `at`).
+        events: String,
+        /// The time to show the SLA for (RFC 3339 with offset; default: the last event's).
+        #[arg(long)]
+        now: Option<String>,
+        /// Print the final case as canonical JSON instead of the story.
         #[arg(long)]
         json: bool,
     },
@@ -144,6 +159,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Test { dir, json } => test(&dir, json),
         Command::Import { model, output } => import::run(&model, &output),
         Command::Tck { dir, json } => tck::run(&dir, json),
+        Command::Simulate {
+            bundle,
+            events,
+            now,
+            json,
+        } => simulate(&bundle, &events, now.as_deref(), json),
     }
 }
 
@@ -216,11 +237,13 @@ fn build(dir: &Path, output: &Path, json: bool) -> Result<ExitCode, CliError> {
             } else {
                 report::print_diagnostics(&[], &warnings);
                 println!(
-                    "built {} ({} bytes): {} model(s), {} decision(s), hash {}",
+                    "built {} ({} bytes): {} model(s), {} decision(s), {} process(es), {} template(s), hash {}",
                     output.display(),
                     bytes.len(),
                     bundle.program.models.len(),
                     decisions,
+                    bundle.program.processes.len(),
+                    bundle.program.templates.len(),
                     bundle.hash
                 );
             }
@@ -293,6 +316,30 @@ fn eval(
         report::print_answer(&answer);
     }
     Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn simulate(
+    bundle: &Path,
+    events: &str,
+    now: Option<&str>,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let engine = match engine(bundle)? {
+        Ok(engine) => engine,
+        Err(errors) => {
+            report::print_diagnostics(&errors, &[]);
+            println!("build failed: {} error(s)", errors.len());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let text = files::read_input(Some(events))?.unwrap_or_default();
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| CliError::Input(e.to_string()))?;
+    Ok(if simulate::run(&engine, &list, now, json) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -513,3 +513,69 @@ fn test_without_test_cases_fails() {
         stdout(&out)
     );
 }
+
+#[test]
+fn simulate_tells_the_story_of_the_example_complaint() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/customer");
+    let events = root.join("complaint.events.json");
+    let o = cpm(&["simulate", s(&root), s(&events)], None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("started              → open at `investigate`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("send email `complaint-acknowledgement` to ann@example.com"),
+        "{out}"
+    );
+    assert!(out.contains("record in billing:"), "{out}");
+    assert!(
+        out.contains("outcome: resolved (root cause `carrier`)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("SLA at 2024-05-08T08:05:00+02:00: on-track"),
+        "{out}"
+    );
+
+    // --json prints the final case; --now moves the SLA view.
+    let o = cpm(
+        &[
+            "simulate",
+            s(&root),
+            s(&events),
+            "--json",
+            "--now",
+            "2024-05-20T00:00:00Z",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let case: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(case["status"], "closed");
+    assert_eq!(case["version"], 4);
+    assert_eq!(case["sla"]["now"], "2024-05-20T00:00:00Z");
+}
+
+#[test]
+fn simulate_exits_1_on_a_refused_event() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/customer");
+    let dir = TempDir::new("simulate-refused");
+    let events = dir.file(
+        "bad.events.json",
+        r#"[{"type": "started", "key": "k1", "at": "2024-05-06T09:00:00Z",
+             "process": "complaint", "data": {"Customer Id": "C-1"}}]"#,
+    );
+    let o = cpm(&["simulate", s(&root), s(&events)], None);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[missing-field] `Customer Email`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error[missing-field] `Customer Tier`"),
+        "{err}"
+    );
+}

@@ -351,17 +351,31 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The model files of a folder, as the CLI reads them (data files skipped).
+/// The source files of a folder and its subfolders (models, processes, templates), as the
+/// CLI reads them (data files skipped), with `/`-separated paths relative to `dir`.
 fn read_folder(dir: &Path) -> Vec<SourceText> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let is_model = name.ends_with(".yaml") || name.ends_with(".yml");
-        if is_model {
-            out.push(source(&name, &std::fs::read_to_string(&path).unwrap()));
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceText>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".yaml") || name.ends_with(".yml") {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push(source(&rel, &std::fs::read_to_string(&path).unwrap()));
+            }
         }
     }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
     out
 }
 

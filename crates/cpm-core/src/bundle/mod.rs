@@ -15,7 +15,10 @@ use crate::ir::Program;
 pub use err::BundleError;
 
 /// The bundle format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 added the program's `processes` and `templates` after its `models`; version 1
+/// bundles (models only) are refused with [`BundleError::Version`], so rebuild them.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The first bytes of every bundle.
 pub const MAGIC: &[u8; 4] = b"CPMB";

@@ -3,11 +3,14 @@
 //! Pipeline position: after `source` (files loaded with locations) and `feel` (parsing),
 //! before `bundle`. Steps: load every file → parse every FEEL text → resolve names (unknown
 //! names, unsupported built-ins) → order decisions by their requirements (cycles rejected)
-//! → type-check table columns → analyse tables (overlaps, gaps, rules that never fire).
+//! → type-check table columns → analyse tables (overlaps, gaps, rules that never fire) →
+//! compile templates and processes (`compile/process.rs`: step graph, decisions, templates,
+//! fields).
 //! Every problem is collected, with file, line and column, before the build fails.
 
 pub mod analyse;
 pub mod diagnostic;
+mod process;
 pub mod resolve;
 mod typecheck;
 
@@ -79,12 +82,16 @@ pub fn compile(files: &[SourceText]) -> Result<Compiled, CompileErrors> {
     let mut cx = Compiler::default();
     let mut models = Vec::new();
     let mut tests_files = Vec::new();
+    let mut process_files = Vec::new();
+    let mut template_files = Vec::new();
     let mut sorted: Vec<&SourceText> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     for file in sorted {
         match source::load(&file.path, &file.text) {
             Ok(SourceFile::Model(m)) => models.push(m),
             Ok(SourceFile::Tests(t)) => tests_files.push(t),
+            Ok(SourceFile::Process(p)) => process_files.push(*p),
+            Ok(SourceFile::Template(t)) => template_files.push(t),
             Err(errors) => {
                 for e in errors.iter() {
                     let mut d = Diagnostic::error(e.code(), e.message(), Some(e.loc().clone()));
@@ -112,13 +119,21 @@ pub fn compile(files: &[SourceText]) -> Result<Compiled, CompileErrors> {
         }
     }
     compiled.sort_by(|a, b| a.name.cmp(&b.name));
+    let templates = cx.templates(&template_files);
+    let template_names: BTreeSet<String> = templates.iter().map(|t| t.name.clone()).collect();
+    let decisions = process::decision_info(&compiled);
+    let processes = cx.processes(&process_files, &decisions, &template_names);
     let (errors, warnings): (Vec<_>, Vec<_>) = cx
         .diagnostics
         .into_iter()
         .partition(|d| d.severity == Severity::Error);
     if errors.is_empty() {
         Ok(Compiled {
-            program: Program { models: compiled },
+            program: Program {
+                models: compiled,
+                processes,
+                templates,
+            },
             warnings,
         })
     } else {
@@ -169,6 +184,8 @@ struct Scope {
     current: Option<String>,
     /// What the scope is, for messages (`decision `X``).
     owner: String,
+    /// How to declare a name that is not known here, for messages.
+    declare_help: &'static str,
 }
 
 impl Scope {
@@ -677,7 +694,7 @@ impl Compiler {
             d.source = Some(feel.text.clone());
             d.help = Some(match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "declare it under `inputs:`, or define a decision or knowledge model with that name".to_owned(),
+                None => scope.declare_help.to_owned(),
             });
         }
     }
@@ -735,6 +752,7 @@ impl Scope {
             decisions: BTreeSet::new(),
             current: None,
             owner: "the model".to_owned(),
+            declare_help: "declare it under `inputs:`, or define a decision or knowledge model with that name",
         }
     }
 

@@ -91,8 +91,8 @@ pub fn check_round_trip(
     let from_dmn = load(&dmn.path, &dmn.text).map_err(|e| e.to_string())?;
     let from_yaml = match crate::source::load(&yaml.path, &yaml.text) {
         Ok(crate::source::SourceFile::Model(m)) => m,
-        Ok(crate::source::SourceFile::Tests(_)) => {
-            return Err(format!("`{}` holds tests, not a model", yaml.path));
+        Ok(_) => {
+            return Err(format!("`{}` does not hold a decision model", yaml.path));
         }
         Err(e) => return Err(format!("`{}` does not load: {e}", yaml.path)),
     };

@@ -57,6 +57,8 @@ pub enum SourceErrorKind {
     XmlSyntax,
     /// A DMN element or attribute that cpm does not support.
     Unsupported,
+    /// A value outside the set a key allows (a `channel` other than `email`, `letter`, `sms`).
+    BadValue,
 }
 
 impl SourceErrorKind {
@@ -85,6 +87,7 @@ impl SourceErrorKind {
             Self::BadNumber => "bad-number",
             Self::XmlSyntax => "xml-syntax",
             Self::Unsupported => "unsupported",
+            Self::BadValue => "bad-value",
         }
     }
 }

@@ -1,10 +1,11 @@
-//! Source files: YAML or JSON text → a typed [`Model`] (or [`TestsFile`]) whose every
-//! element and FEEL cell carries its file position.
+//! Source files: YAML or JSON text → a typed [`Model`] (or [`TestsFile`], [`ProcessDef`],
+//! [`TemplateDef`]) whose every element and FEEL text carries its file position.
 //!
 //! Pipeline position: after [`crate::feel`] (whose parser the compile stage runs on each
 //! [`Feel`] text) and before `compile`. This stage checks structure only: known keys,
 //! required keys, shapes, unique names, cell counts and hit policies. It does not parse FEEL.
-//! The format is documented in `docs/source-format.md`; the JSON Schema for editors is
+//! The format is documented in `docs/source-format.md` (processes and templates in
+//! `docs/processes.md`); the JSON Schema for editors is
 //! `schema/cpm-model.schema.json`, and a test keeps the two in step with this loader.
 //!
 //! The loader takes file contents and does no I/O. JSON files are first checked as strict
@@ -15,6 +16,7 @@ pub mod err;
 mod json;
 mod model;
 mod read;
+mod read_process;
 mod tree;
 pub mod write;
 
@@ -25,9 +27,11 @@ use serde::{Deserialize, Serialize};
 
 pub use err::{SourceError, SourceErrorKind, SourceErrors};
 pub use model::{
-    Aggregation, ContextDef, ContextEntry, DecisionBody, DecisionDef, Expectation, HitPolicy,
-    InputDef, KnowledgeDef, Model, NameRef, Param, Rule, TableDef, TableInput, TableOutput,
-    TestCase, TestsFile, TypeBody, TypeDef, UnknownHitPolicy,
+    Aggregation, Channel, ContextDef, ContextEntry, DecisionBody, DecisionDef, EndDef, Expectation,
+    FieldDef, HitPolicy, InputDef, IntakeDef, KnowledgeDef, Located, Model, NameRef, Param,
+    ProcessDef, RecordDef, RouteBranch, Rule, SendDef, StepBody, StepDef, TableDef, TableInput,
+    TableOutput, TaskDef, TemplateDef, TestCase, TestsFile, TypeBody, TypeDef, UnknownHitPolicy,
+    WaitDef,
 };
 
 /// The largest file the loader reads, in bytes (4 MiB); larger files are a `too-large` error.
@@ -121,13 +125,18 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// What a source file holds: a model, or tests for a model in another file.
+/// What a source file holds: a model, tests for a model in another file, a process or a
+/// template.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceFile {
     /// A model file (it has a `model:` key).
     Model(Model),
     /// A tests-only file (it has a `tests-for:` key).
     Tests(TestsFile),
+    /// A process file (it has a `process:` key), boxed as it is the largest kind.
+    Process(Box<ProcessDef>),
+    /// A template file (it has a `template:` key).
+    Template(TemplateDef),
 }
 
 /// The syntax a source file is written in.
@@ -150,6 +159,25 @@ impl Format {
             _ => None,
         }
     }
+}
+
+/// Whether a file with this name, found while walking a rules folder, is a source file to
+/// compile: `.yaml`, `.yml`, `.json` or `.dmn` (any case), except data files that live beside rules —
+/// sample inputs (`input.json`, `*.input.json`), event lists (`*.events.json`) and
+/// `package.json`. Every adapter that walks folders (CLI, edge build) uses this rule.
+pub fn is_source_file_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let data = lower == "input.json"
+        || lower == "package.json"
+        || lower.ends_with(".input.json")
+        || lower.ends_with(".events.json");
+    !data && !lower.starts_with('.') && (Format::from_path(&lower).is_some() || is_dmn_path(&lower))
+}
+
+/// Whether a folder with this name is skipped while walking a rules folder: hidden folders,
+/// `target` and `node_modules`.
+pub fn is_skipped_dir_name(name: &str) -> bool {
+    name.starts_with('.') || name == "target" || name == "node_modules"
 }
 
 /// Loads a source file from its contents, choosing YAML, JSON or DMN XML by the extension
@@ -239,3 +267,5 @@ pub fn load_as(path: &str, text: &str, format: Format) -> Result<SourceFile, Sou
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_process;
