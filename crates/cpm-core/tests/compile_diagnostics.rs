@@ -689,3 +689,27 @@ decisions:
     }
     assert!(summary.iter().all(|(f, _)| f != "d.yaml"), "{summary:?}");
 }
+
+#[test]
+fn a_decision_named_like_a_builtin_may_call_it() {
+    let model = r#"
+model: builtin-named
+decisions:
+  - name: before
+    expression: before(1, 10)
+"#;
+    let files = [cpm_core::compile::SourceText {
+        path: "m.yaml".to_owned(),
+        text: model.to_owned(),
+    }];
+    let compiled = cpm_core::compile::compile(&files).expect("builds: not a cycle");
+    let bundle = cpm_core::bundle::Bundle::new(compiled.program).expect("bundle");
+    let engine = cpm_core::decide::Engine::new(bundle);
+    let decided = engine
+        .decide("before", &serde_json::Value::Null, &Default::default())
+        .expect("decides");
+    assert_eq!(
+        cpm_core::value::json::to_canonical_json(&decided.output),
+        "true"
+    );
+}

@@ -666,8 +666,13 @@ impl Compiler {
             // Inside a filter, the decision's own name can only be a key of the items; any
             // other use of it is the decision requiring itself, which `plan` reports as a
             // cycle.
-            let own_key = free.in_filter && scope.current.as_deref() == Some(free.name.as_str());
-            if scope.decisions.contains(&free.name) && !own_key {
+            // A decision named like a built-in (`before`) may call that built-in in its own
+            // body: while a decision is evaluated its own value is not in scope, so the name
+            // means the built-in there.
+            let own = scope.current.as_deref() == Some(free.name.as_str());
+            let own_key = own && free.in_filter;
+            let own_builtin = own && builtins::lookup(&free.name).is_some();
+            if scope.decisions.contains(&free.name) && !own_key && !own_builtin {
                 used.insert(free.name.clone());
             }
             if let Some(reason) = builtins::unsupported(&free.name) {
