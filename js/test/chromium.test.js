@@ -29,7 +29,10 @@ async function open(path, problems) {
   const page = await browser.newPage();
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
   await page.goto(`${server.url}${path}`);
@@ -61,7 +64,6 @@ test('shared vectors pass in Chromium, with the native bundle hashes', async (t)
   }
   const line = `vectors (chromium): ${results.length} files, ${cases} cases, ${compared} bundle hashes compared with native, ${failures.length} failures`;
   t.diagnostic(line);
-  console.log(line);
   assert.equal(results.length, files.length);
   assert.deepEqual(failures, []);
   assert.ok(cases >= 150, `only ${cases} vector cases`);
@@ -112,6 +114,8 @@ test('the example customer form updates as the user types', async () => {
   assert.equal(await page.getAttribute('#total', 'aria-invalid'), 'true');
   assert.equal(await page.getAttribute('#result', 'data-state'), 'error');
   assert.equal(await page.textContent('#why'), 'error code: input-type');
+  mkdirSync(join(jsRoot, 'test-artifacts'), { recursive: true });
+  await page.screenshot({ path: join(jsRoot, 'test-artifacts', 'customer-form-error.png'), fullPage: true });
 
   await page.selectOption('#tier', 'silver');
   await page.fill('#total', '150');
@@ -124,7 +128,6 @@ test('the example customer form updates as the user types', async () => {
   });
   assert.equal(await page.getAttribute('#total', 'aria-invalid'), null);
 
-  mkdirSync(join(jsRoot, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(jsRoot, 'test-artifacts', 'customer-form.png'), fullPage: true });
   await page.close();
   assert.deepEqual(problems, []);

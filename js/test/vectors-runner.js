@@ -71,7 +71,7 @@ function skipValue(text, i) {
     const c = text[j];
     if (c === '"') {
       j += 1;
-      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
       j += 1;
     } else if (c === '{' || c === '[') {
       depth += 1;
@@ -79,10 +79,12 @@ function skipValue(text, i) {
     } else if (c === '}' || c === ']') {
       depth -= 1;
       j += 1;
+    } else if (c === ',' || c === ':') {
+      j += 1;
     } else {
       while (j < text.length && !',:}]'.includes(text[j])) j += 1;
     }
-    if (j > text.length) throw new Error('unterminated JSON');
+    if (j >= text.length && depth > 0) throw new Error('unterminated JSON');
   } while (depth > 0);
   return j;
 }
