@@ -77,9 +77,13 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceText>) -> Result<(), CliErr
     Ok(())
 }
 
-/// JSON files that sit beside rules but are not models (sample inputs, package manifests).
+/// JSON files that sit beside rules but are not models (sample inputs, event lists for
+/// `cpm simulate`, package manifests).
 fn is_data_file(name: &str) -> bool {
-    name.ends_with(".input.json") || name == "input.json" || name == "package.json"
+    name.ends_with(".input.json")
+        || name.ends_with(".events.json")
+        || name == "input.json"
+        || name == "package.json"
 }
 
 fn read_text(path: &Path) -> Result<String, CliError> {

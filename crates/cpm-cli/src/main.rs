@@ -6,6 +6,7 @@
 
 mod files;
 mod report;
+mod simulate;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,6 +72,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Replay a list of events through a process: where the case goes, what it sends,
+    /// records and schedules, and its SLA.
+    Simulate {
+        /// A bundle file (`.cpm`), or a rules folder to build in memory first.
+        bundle: PathBuf,
+        /// A JSON file holding the list of events (`started` first, each with `at`).
+        events: String,
+        /// The time to show the SLA for (RFC 3339 with offset; default: the last event's).
+        #[arg(long)]
+        now: Option<String>,
+        /// Print the final case as canonical JSON instead of the story.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Why a command could not run (exit code 2).
@@ -121,6 +136,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             no_explain,
         } => eval(&bundle, &decision, input.as_deref(), json, !no_explain),
         Command::Test { dir, json } => test(&dir, json),
+        Command::Simulate {
+            bundle,
+            events,
+            now,
+            json,
+        } => simulate(&bundle, &events, now.as_deref(), json),
     }
 }
 
@@ -193,11 +214,13 @@ fn build(dir: &Path, output: &Path, json: bool) -> Result<ExitCode, CliError> {
             } else {
                 report::print_diagnostics(&[], &warnings);
                 println!(
-                    "built {} ({} bytes): {} model(s), {} decision(s), hash {}",
+                    "built {} ({} bytes): {} model(s), {} decision(s), {} process(es), {} template(s), hash {}",
                     output.display(),
                     bytes.len(),
                     bundle.program.models.len(),
                     decisions,
+                    bundle.program.processes.len(),
+                    bundle.program.templates.len(),
                     bundle.hash
                 );
             }
@@ -243,8 +266,12 @@ fn eval(
     let engine = match engine(bundle)? {
         Ok(engine) => engine,
         Err(errors) => {
-            report::print_diagnostics(&errors, &[]);
-            println!("build failed: {} error(s)", errors.len());
+            if json {
+                report::print_json(&report::diagnostics_json(&errors, &[], None));
+            } else {
+                report::print_diagnostics(&errors, &[]);
+                println!("build failed: {} error(s)", errors.len());
+            }
             return Ok(ExitCode::from(1));
         }
     };
@@ -266,6 +293,30 @@ fn eval(
         report::print_answer(&answer);
     }
     Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn simulate(
+    bundle: &Path,
+    events: &str,
+    now: Option<&str>,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let engine = match engine(bundle)? {
+        Ok(engine) => engine,
+        Err(errors) => {
+            report::print_diagnostics(&errors, &[]);
+            println!("build failed: {} error(s)", errors.len());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let text = files::read_input(Some(events))?.unwrap_or_default();
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| CliError::Input(e.to_string()))?;
+    Ok(if simulate::run(&engine, &list, now, json) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

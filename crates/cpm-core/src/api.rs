@@ -3,9 +3,19 @@
 //! Pipeline position: last. Each operation takes a request and returns an answer tagged
 //! `"type": "success" | "failure"`; each has a `_json_str` twin taking and returning JSON
 //! text. Answers are written as canonical JSON (see [`crate::canonical`]) so every target
-//! gives byte-identical output for the same bundle and request.
+//! gives byte-identical output for the same bundle and request. The process operations
+//! (intake, cases, events, tasks, KPIs) are in [`process`] and re-exported here.
+
+pub mod process;
 
 use serde::{Deserialize, Serialize};
+
+pub use process::{
+    ApplyEventRequest, IntakeRequest, KpisRequest, ReplayRequest, StartCaseRequest, TasksRequest,
+    apply_error_details, apply_event, apply_event_json_str, case_json, intake, intake_json_str,
+    kpis, kpis_json_str, replay, replay_json_str, start_case, start_case_json_str, tasks,
+    tasks_json_str,
+};
 
 use crate::bundle::{self, Bundle, BundleError};
 use crate::canonical;

@@ -3,7 +3,8 @@
 //! Pipeline: [`feel`] (lexer, parser, evaluator, built-ins) → [`source`] (YAML/JSON models
 //! with locations) → [`compile`] (resolve, type-check, analyse → [`ir`]) → [`bundle`]
 //! (MessagePack, content hash) → [`decide`] (tables, hit policies, graphs, explanations)
-//! → [`api`] (the one serializable boundary every adapter calls).
+//! and [`process`] (event-sourced cases, intake, tasks, SLAs, templates, KPIs) → [`api`]
+//! (the one serializable boundary every adapter calls).
 //!
 //! The core does no I/O, never reads the clock, and never uses floats for decisions.
 #![deny(missing_docs)]
@@ -15,5 +16,6 @@ pub mod compile;
 pub mod decide;
 pub mod feel;
 pub mod ir;
+pub mod process;
 pub mod source;
 pub mod value;

@@ -11,10 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
-use cpm_core::api;
 use cpm_core::compile::SourceText;
 use cpm_core::decide::{Engine, Options};
 use cpm_core::value::json;
+use cpm_core::{api, canonical};
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// One way of running vectors (native library here; other targets implement the same steps).
@@ -23,6 +23,13 @@ trait Target {
     fn build(&mut self, name: &str, model: &str) -> Result<(), Vec<(String, u32)>>;
     /// Evaluates a decision: canonical output and fired rule ids per table, or an error code.
     fn decide(&mut self, decision: &str, input: &serde_json::Value) -> Result<Decided, String>;
+    /// Builds a bundle from several source files (path, text); `Err` holds
+    /// `(file, code, line)` of every error.
+    fn build_files(&mut self, files: &[(String, String)])
+    -> Result<(), Vec<(String, String, u32)>>;
+    /// Runs a process operation (`intake`, `start`, `apply`, `replay`, `tasks`, `kpis`) on
+    /// a JSON request and returns the canonical JSON answer.
+    fn process(&mut self, op: &str, request: &str) -> String;
 }
 
 struct Decided {
@@ -76,6 +83,49 @@ impl Target for Native {
                 .collect(),
         })
     }
+
+    fn build_files(
+        &mut self,
+        files: &[(String, String)],
+    ) -> Result<(), Vec<(String, String, u32)>> {
+        let sources: Vec<SourceText> = files
+            .iter()
+            .map(|(path, text)| SourceText {
+                path: path.clone(),
+                text: text.clone(),
+            })
+            .collect();
+        match api::build(&sources) {
+            api::BuildAnswer::Success { bundle, .. } => {
+                let bytes = bundle.encode().expect("encode");
+                self.engine = Some(api::load(&bytes).expect("decode"));
+                Ok(())
+            }
+            api::BuildAnswer::Failure { errors, .. } => Err(errors
+                .iter()
+                .map(|d| {
+                    let (file, line) = d
+                        .location
+                        .as_ref()
+                        .map_or((String::new(), 0), |l| (l.file.to_string(), l.line));
+                    (file, d.code.clone(), line)
+                })
+                .collect()),
+        }
+    }
+
+    fn process(&mut self, op: &str, request: &str) -> String {
+        let engine = self.engine.as_ref().expect("built");
+        match op {
+            "intake" => api::intake_json_str(engine, request),
+            "start" => api::start_case_json_str(engine, request),
+            "apply" => api::apply_event_json_str(engine, request),
+            "replay" => api::replay_json_str(engine, request),
+            "tasks" => api::tasks_json_str(request),
+            "kpis" => api::kpis_json_str(request),
+            other => panic!("unknown process operation `{other}`"),
+        }
+    }
 }
 
 /// YAML → JSON with exact numbers (YAML number text is kept).
@@ -126,11 +176,195 @@ fn text<'a>(y: &'a Yaml, key: &str) -> Option<&'a str> {
     y[key].as_str()
 }
 
+/// Whether `actual` contains `expected`: objects by key (extra keys allowed), arrays element
+/// by element with the same length, scalars by canonical JSON text.
+fn subset(
+    expected: &serde_json::Value,
+    actual: &serde_json::Value,
+    path: &str,
+) -> Result<(), String> {
+    use serde_json::Value as J;
+    match (expected, actual) {
+        (J::Object(e), J::Object(a)) => {
+            for (k, ev) in e {
+                let Some(av) = a.get(k) else {
+                    return Err(format!("{path}.{k}: missing"));
+                };
+                subset(ev, av, &format!("{path}.{k}"))?;
+            }
+            Ok(())
+        }
+        (J::Array(e), J::Array(a)) => {
+            if e.len() != a.len() {
+                return Err(format!(
+                    "{path}: {} items, expected {}: {}",
+                    a.len(),
+                    e.len(),
+                    canonical::to_string(actual)
+                ));
+            }
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                subset(ev, av, &format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        _ => {
+            let (e, a) = (canonical::to_string(expected), canonical::to_string(actual));
+            if e == a {
+                Ok(())
+            } else {
+                Err(format!("{path}: {a}, expected {e}"))
+            }
+        }
+    }
+}
+
+/// Runs one process vector file (`files` + `cases` of operation steps, or `build-errors`).
+fn run_process_file(target: &mut dyn Target, path: &Path, doc: &Yaml) -> (usize, Vec<String>) {
+    let files: Vec<(String, String)> = doc["files"]
+        .as_hash()
+        .expect("`files` is a mapping")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().expect("file name").to_owned(),
+                v.as_str().expect("file text").to_owned(),
+            )
+        })
+        .collect();
+    let built = target.build_files(&files);
+    let mut failures = Vec::new();
+    if let Some(expected) = doc["build-errors"].as_vec() {
+        let mut want: Vec<(String, String, u32)> = expected
+            .iter()
+            .map(|e| {
+                (
+                    text(e, "file").unwrap_or_default().to_owned(),
+                    text(e, "code").unwrap_or_default().to_owned(),
+                    e["line"].as_i64().unwrap_or(0) as u32,
+                )
+            })
+            .collect();
+        match built {
+            Ok(()) => failures.push(format!(
+                "{}: built, but errors were expected",
+                path.display()
+            )),
+            Err(mut got) => {
+                want.sort();
+                got.sort();
+                if want != got {
+                    failures.push(format!(
+                        "{}: build errors differ\n      expected: {want:?}\n      actual:   {got:?}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        return (1, failures);
+    }
+    if let Err(errors) = built {
+        failures.push(format!("{}: does not build: {errors:?}", path.display()));
+        return (doc["cases"].as_vec().map_or(1, Vec::len), failures);
+    }
+    let cases = doc["cases"].as_vec().cloned().unwrap_or_default();
+    for case in &cases {
+        let case_name = text(case, "name").unwrap_or("?");
+        let where_ = format!("{} / {case_name}", path.display());
+        // Cases by alias, in the order they were started.
+        let mut held: Vec<(String, serde_json::Value)> = Vec::new();
+        for (i, step) in case["steps"]
+            .as_vec()
+            .expect("case has `steps`")
+            .iter()
+            .enumerate()
+        {
+            let op = text(step, "op").expect("step has `op`");
+            let alias = text(step, "case").unwrap_or("main").to_owned();
+            let mut request = match to_json(&step["request"]) {
+                serde_json::Value::Null => serde_json::Value::Object(Default::default()),
+                other => other,
+            };
+            let obj = request.as_object_mut().expect("request is a mapping");
+            let current = held
+                .iter()
+                .find(|(a, _)| *a == alias)
+                .map(|(_, c)| c.clone());
+            let all: Vec<serde_json::Value> = held.iter().map(|(_, c)| c.clone()).collect();
+            match op {
+                "apply" if !obj.contains_key("case") => {
+                    obj.insert("case".into(), current.clone().unwrap_or_default());
+                }
+                "replay" if !obj.contains_key("events") => {
+                    let events = current
+                        .as_ref()
+                        .and_then(|c| c.get("events").cloned())
+                        .unwrap_or_default();
+                    obj.insert("events".into(), events);
+                }
+                "tasks" | "kpis" if !obj.contains_key("cases") => {
+                    obj.insert("cases".into(), all.into());
+                }
+                _ => {}
+            }
+            let answer_text = target.process(op, &canonical::to_string(&request));
+            let answer: serde_json::Value =
+                serde_json::from_str(&answer_text).expect("answer is JSON");
+            let expected = to_json(&step["expect"]);
+            let checked = if step["expect"].is_badvalue() {
+                Ok(())
+            } else {
+                subset(&expected, &answer, "answer")
+            };
+            if let Err(why) = checked {
+                failures.push(format!(
+                    "{where_}, step {} ({op}): {why}\n      answer: {answer_text}",
+                    i + 1
+                ));
+                break;
+            }
+            if let Some(other) = text(step, "replays-to") {
+                let mut got = answer["case"].clone();
+                let mut want = held
+                    .iter()
+                    .find(|(a, _)| a == other)
+                    .map(|(_, c)| c.clone())
+                    .unwrap_or_default();
+                for v in [&mut got, &mut want] {
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("sla");
+                    }
+                }
+                if canonical::to_string(&got) != canonical::to_string(&want) {
+                    failures.push(format!(
+                        "{where_}, step {}: replay differs from case `{other}`\n      replayed: {}\n      case:     {}",
+                        i + 1,
+                        canonical::to_string(&got),
+                        canonical::to_string(&want)
+                    ));
+                    break;
+                }
+            }
+            if matches!(op, "start" | "apply") && answer["type"] == "success" {
+                let case_json = answer["case"].clone();
+                match held.iter_mut().find(|(a, _)| *a == alias) {
+                    Some((_, c)) => *c = case_json,
+                    None => held.push((alias, case_json)),
+                }
+            }
+        }
+    }
+    (cases.len(), failures)
+}
+
 /// Runs one vector file; returns (cases run, failures).
 fn run_file(target: &mut dyn Target, path: &Path) -> (usize, Vec<String>) {
     let source = std::fs::read_to_string(path).expect("read vector");
     let docs = YamlLoader::load_from_str(&source).expect("vector is valid YAML");
     let doc = &docs[0];
+    if doc["files"].as_hash().is_some() {
+        return run_process_file(target, path, doc);
+    }
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
     let model = text(doc, "model").unwrap_or_else(|| panic!("{}: no `model`", path.display()));
     let mut failures = Vec::new();
@@ -237,15 +471,19 @@ fn shared_vectors_pass_natively() {
     vector_files(&dir, &mut files);
     assert!(!files.is_empty(), "no vector files in {}", dir.display());
     let mut total = 0;
+    let mut process_cases = 0;
     let mut failures = Vec::new();
     for f in &files {
         let mut target = Native::default();
         let (n, mut fails) = run_file(&mut target, f);
         total += n;
+        if f.components().any(|c| c.as_os_str() == "processes") {
+            process_cases += n;
+        }
         failures.append(&mut fails);
     }
     println!(
-        "vectors: {} files, {total} cases, {} failures",
+        "vectors: {} files, {total} cases ({process_cases} process cases), {} failures",
         files.len(),
         failures.len()
     );
@@ -259,4 +497,10 @@ fn shared_vectors_pass_natively() {
         total >= 150,
         "only {total} vector cases; the suite needs at least 150"
     );
+    if std::env::var_os("CPM_VECTORS_DIR").is_none() {
+        assert!(
+            process_cases >= 40,
+            "only {process_cases} process vector cases; the suite needs at least 40"
+        );
+    }
 }

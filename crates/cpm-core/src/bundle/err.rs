@@ -19,6 +19,12 @@ pub enum BundleError {
         /// The version this build reads.
         supported: u32,
     },
+    /// The bytes start like a bundle but end before its header does.
+    #[error("the bundle is truncated: {size} bytes, shorter than its 40-byte header")]
+    Truncated {
+        /// How many bytes there are.
+        size: usize,
+    },
     /// The payload does not match the hash in the header.
     #[error("the bundle is corrupt or truncated (its content does not match its hash)")]
     HashMismatch,

@@ -15,7 +15,10 @@ use crate::ir::Program;
 pub use err::BundleError;
 
 /// The bundle format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 added the program's `processes` and `templates` after its `models`; version 1
+/// bundles (models only) are refused with [`BundleError::Version`], so rebuild them.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The first bytes of every bundle.
 pub const MAGIC: &[u8; 4] = b"CPMB";
@@ -66,8 +69,8 @@ impl Bundle {
 /// Reads a bundle from its bytes, checking magic, format version, size and hash.
 ///
 /// # Errors
-/// [`BundleError`] naming what is wrong: not a bundle, another format version, corrupt or
-/// truncated payload.
+/// [`BundleError`] naming what is wrong: not a bundle, another format version, truncated,
+/// corrupt payload.
 pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge {
@@ -75,26 +78,26 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
             limit: MAX_BUNDLE_BYTES,
         });
     }
-    let (Some(magic), Some(version), Some(digest), Some(payload)) = (
-        bytes.get(0..4),
-        bytes.get(4..8),
-        bytes.get(8..HEADER_LEN),
-        bytes.get(HEADER_LEN..),
-    ) else {
-        return Err(BundleError::NotABundle);
-    };
-    if magic != MAGIC {
+    if bytes.get(0..4) != Some(&MAGIC[..]) {
         return Err(BundleError::NotABundle);
     }
-    let mut version_bytes = [0u8; 4];
-    version_bytes.copy_from_slice(version);
-    let version = u32::from_be_bytes(version_bytes);
+    let truncated = || BundleError::Truncated { size: bytes.len() };
+    // Checked before the rest of the header, so a bundle from another version is named as
+    // such even when this build would lay out the header differently.
+    let version = bytes
+        .get(4..8)
+        .and_then(|v| <[u8; 4]>::try_from(v).ok())
+        .map(u32::from_be_bytes)
+        .ok_or_else(truncated)?;
     if version != FORMAT_VERSION {
         return Err(BundleError::Version {
             found: version,
             supported: FORMAT_VERSION,
         });
     }
+    let (Some(digest), Some(payload)) = (bytes.get(8..HEADER_LEN), bytes.get(HEADER_LEN..)) else {
+        return Err(truncated());
+    };
     let actual = Sha256::digest(payload);
     if actual.as_slice() != digest {
         return Err(BundleError::HashMismatch);

@@ -3,11 +3,14 @@
 //! Pipeline position: after `source` (files loaded with locations) and `feel` (parsing),
 //! before `bundle`. Steps: load every file → parse every FEEL text → resolve names (unknown
 //! names, unsupported built-ins) → order decisions by their requirements (cycles rejected)
-//! → type-check table columns → analyse tables (overlaps, gaps, rules that never fire).
+//! → type-check table columns → analyse tables (overlaps, gaps, rules that never fire) →
+//! compile templates and processes (`compile/process.rs`: step graph, decisions, templates,
+//! fields).
 //! Every problem is collected, with file, line and column, before the build fails.
 
 pub mod analyse;
 pub mod diagnostic;
+mod process;
 pub mod resolve;
 mod typecheck;
 
@@ -79,12 +82,16 @@ pub fn compile(files: &[SourceText]) -> Result<Compiled, CompileErrors> {
     let mut cx = Compiler::default();
     let mut models = Vec::new();
     let mut tests_files = Vec::new();
+    let mut process_files = Vec::new();
+    let mut template_files = Vec::new();
     let mut sorted: Vec<&SourceText> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     for file in sorted {
         match source::load(&file.path, &file.text) {
             Ok(SourceFile::Model(m)) => models.push(m),
             Ok(SourceFile::Tests(t)) => tests_files.push(t),
+            Ok(SourceFile::Process(p)) => process_files.push(*p),
+            Ok(SourceFile::Template(t)) => template_files.push(t),
             Err(errors) => {
                 for e in errors.iter() {
                     let mut d = Diagnostic::error(e.code(), e.message(), Some(e.loc().clone()));
@@ -112,13 +119,21 @@ pub fn compile(files: &[SourceText]) -> Result<Compiled, CompileErrors> {
         }
     }
     compiled.sort_by(|a, b| a.name.cmp(&b.name));
+    let templates = cx.templates(&template_files);
+    let template_names: BTreeSet<String> = templates.iter().map(|t| t.name.clone()).collect();
+    let decisions = process::decision_info(&compiled);
+    let processes = cx.processes(&process_files, &decisions, &template_names);
     let (errors, warnings): (Vec<_>, Vec<_>) = cx
         .diagnostics
         .into_iter()
         .partition(|d| d.severity == Severity::Error);
     if errors.is_empty() {
         Ok(Compiled {
-            program: Program { models: compiled },
+            program: Program {
+                models: compiled,
+                processes,
+                templates,
+            },
             warnings,
         })
     } else {
@@ -162,10 +177,15 @@ struct Scope {
     names: Names,
     /// For resolution: every name in scope.
     known: BTreeSet<String>,
-    /// Decision names (to record requirements).
+    /// Decision names (to record requirements); a name bound closer (a context entry)
+    /// hides the decision.
     decisions: BTreeSet<String>,
+    /// The decision being compiled, if any.
+    current: Option<String>,
     /// What the scope is, for messages (`decision `X``).
     owner: String,
+    /// How to declare a name that is not known here, for messages.
+    declare_help: &'static str,
 }
 
 impl Scope {
@@ -173,6 +193,7 @@ impl Scope {
         let mut s = self.clone();
         for n in extra {
             s.names.insert(&n);
+            s.decisions.remove(&n);
             s.known.insert(n);
         }
         s
@@ -269,6 +290,7 @@ impl Compiler {
         for d in &m.decisions {
             let scope = Scope {
                 owner: format!("decision `{}`", d.name),
+                current: Some(d.name.clone()),
                 ..graph_scope.clone()
             };
             let mut used = BTreeSet::new();
@@ -284,7 +306,6 @@ impl Compiler {
                     self.error("unknown-name", msg, &r.loc);
                 }
             }
-            used.remove(&d.name);
             requires.push(used);
             decisions.push(ir::Decision {
                 name: d.name.clone(),
@@ -421,7 +442,7 @@ impl Compiler {
                 normalise_type(t)
             }
             Err(e) => {
-                let loc = feel.loc_at(e.span.start);
+                let loc = syntax_loc(feel, e.span.start);
                 self.error("feel-syntax", format!("invalid type: {}", e.message), &loc)
                     .source = Some(feel.text.clone());
                 TypeRef::Any
@@ -585,7 +606,7 @@ impl Compiler {
                 e
             }
             Err(err) => {
-                let loc = feel.loc_at(err.span.start);
+                let loc = syntax_loc(feel, err.span.start);
                 self.error("feel-syntax", err.message.clone(), &loc).source =
                     Some(feel.text.clone());
                 Expr::new(crate::feel::ast::ExprKind::Null, err.span)
@@ -616,7 +637,7 @@ impl Compiler {
                 Some(t)
             }
             Err(err) => {
-                let loc = feel.loc_at(err.span.start);
+                let loc = syntax_loc(feel, err.span.start);
                 self.error("feel-syntax", err.message.clone(), &loc).source =
                     Some(feel.text.clone());
                 None
@@ -642,7 +663,11 @@ impl Compiler {
     /// Reports unknown names and unsupported built-ins; records decisions used.
     fn resolve(&mut self, expr: &Expr, feel: &Feel, scope: &Scope, used: &mut BTreeSet<String>) {
         for free in resolve::free_names(expr) {
-            if scope.decisions.contains(&free.name) {
+            // Inside a filter, the decision's own name can only be a key of the items; any
+            // other use of it is the decision requiring itself, which `plan` reports as a
+            // cycle.
+            let own_key = free.in_filter && scope.current.as_deref() == Some(free.name.as_str());
+            if scope.decisions.contains(&free.name) && !own_key {
                 used.insert(free.name.clone());
             }
             if let Some(reason) = builtins::unsupported(&free.name) {
@@ -669,7 +694,7 @@ impl Compiler {
             d.source = Some(feel.text.clone());
             d.help = Some(match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "declare it under `inputs:`, or define a decision or knowledge model with that name".to_owned(),
+                None => scope.declare_help.to_owned(),
             });
         }
     }
@@ -725,7 +750,9 @@ impl Scope {
             names: Names::new(),
             known: BTreeSet::new(),
             decisions: BTreeSet::new(),
+            current: None,
             owner: "the model".to_owned(),
+            declare_help: "declare it under `inputs:`, or define a decision or knowledge model with that name",
         }
     }
 
@@ -807,6 +834,14 @@ fn compile_test(t: UnaryTest) -> Test {
         UnaryTest::Expr(e) if contains_input_value(&e) => Test::Predicate(e),
         UnaryTest::Expr(e) => Test::Value(e),
     }
+}
+
+/// Where a syntax error at byte `offset` of a FEEL text is in the file. An error at the end
+/// of the text (`found the end of the text`) points just after its last visible character,
+/// not past a literal block's final line break onto the next line of the file.
+fn syntax_loc(feel: &Feel, offset: u32) -> Loc {
+    let end = u32::try_from(feel.text.trim_end().len()).unwrap_or(u32::MAX);
+    feel.loc_at(offset.min(end))
 }
 
 /// DMN XML type spellings mapped to FEEL's.

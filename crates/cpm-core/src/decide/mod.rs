@@ -34,8 +34,8 @@ pub fn eval_body(
 ) -> Result<Value, EvalError> {
     match body {
         Body::Expr(e) => ev.eval(e),
-        Body::Table(t) => table::eval_table(ev, t, trace),
-        Body::Context { entries, result } => {
+        Body::Table(t) => ev.nested(|ev| table::eval_table(ev, t, trace)),
+        Body::Context { entries, result } => ev.nested(|ev| {
             ev.push_context(Arc::new(Context::new()));
             let value = context_body(ev, entries, result.as_ref());
             let ctx = ev.pop_context();
@@ -43,7 +43,7 @@ pub fn eval_body(
                 Some(v) => Ok(v),
                 None => Ok(ctx.map_or(Value::Null, Value::Context)),
             }
-        }
+        }),
     }
 }
 
@@ -261,10 +261,15 @@ fn decide_in(
             options.explain.then_some(&mut table_trace),
         );
         ev.pop();
-        let value = result.map_err(|source| DecideError::Eval {
-            decision: step.name.clone(),
-            source,
-        })?;
+        // Every result is walked at least once more (type check, explanation, JSON), and a
+        // value built by sharing (`[l, l]`) can be exponentially larger than the work that
+        // built it: pay for its size while the budget still applies.
+        let value = result
+            .and_then(|v| crate::feel::builtins::charge_value(&mut ev, &v).map(|()| v))
+            .map_err(|source| DecideError::Eval {
+                decision: step.name.clone(),
+                source,
+            })?;
         let value = match &step.ty {
             Some(ty) if !value.is_null() && !conforms(model, &value, ty) => Value::Null,
             _ => value,

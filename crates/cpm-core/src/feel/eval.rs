@@ -23,7 +23,16 @@ use crate::value::{Context, Function, Lambda, Range, Value, ops, temporal};
 pub struct Limits {
     /// Evaluation steps (roughly: expression nodes visited plus elements processed).
     pub fuel: u64,
-    /// Nesting depth of expressions and function invocations.
+    /// Nesting depth of expressions, function invocations, and table and boxed-context
+    /// bodies.
+    ///
+    /// The default, 128, must trip before a 1 MiB stack (a wasm module's default)
+    /// overflows. Measured with `tests/limits.rs` (recursive knowledge models through
+    /// expressions, tables, contexts and `sort`): on 1 MiB, unoptimised builds reach 256
+    /// levels and optimised builds about 1,000 before overflowing, so the default has at
+    /// least twice the room it needs. It also exceeds the parser's nesting limit
+    /// ([`crate::feel::parser::MAX_NESTING`], 100), so every expression that parses can be
+    /// evaluated.
     pub max_depth: u32,
     /// Elements in any list built during evaluation.
     pub max_list: u64,
@@ -61,6 +70,9 @@ pub struct Evaluator<'m> {
 
 /// The name `?` is bound to while a unary test runs.
 const INPUT_VALUE: &str = "?";
+
+/// The name bound to the results so far inside a `for` body.
+const PARTIAL: &str = "partial";
 
 impl<'m> Evaluator<'m> {
     /// An evaluator for a model's `knowledge` models and `types`, within `limits`.
@@ -151,6 +163,22 @@ impl<'m> Evaluator<'m> {
         self.charge(1)
     }
 
+    /// Runs `f` one nesting level deeper: for decision-table and boxed-context bodies, whose
+    /// evaluation puts frames of its own on the stack.
+    ///
+    /// # Errors
+    /// [`EvalError::DepthExceeded`] or [`EvalError::FuelExhausted`] on entry; whatever `f`
+    /// returns.
+    pub fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, EvalError>,
+    ) -> Result<T, EvalError> {
+        self.enter()?;
+        let result = f(self);
+        self.depth -= 1;
+        result
+    }
+
     /// Checks that a list of `len` elements stays within the size limit.
     fn check_len(&self, len: usize) -> Result<(), EvalError> {
         if len as u64 > self.limits.max_list {
@@ -195,140 +223,202 @@ impl<'m> Evaluator<'m> {
         result
     }
 
+    // INVARIANT: `eval_inner` only dispatches. Every compound expression is evaluated in a
+    // method of its own, so the frame that sits on the stack once per nesting level stays
+    // small (unoptimised builds give every local of every match arm its own slot); the
+    // default depth limit relies on this to fit a 1 MiB stack.
     fn eval_inner(&mut self, expr: &Expr) -> Result<Value, EvalError> {
-        Ok(match &expr.kind {
-            ExprKind::Null => Value::Null,
-            ExprKind::Bool(b) => Value::Bool(*b),
-            ExprKind::Number(n) => Value::Number(*n),
-            ExprKind::String(s) => Value::string(s.as_str()),
-            ExprKind::Temporal(text) => temporal::parse_temporal_literal(text),
-            ExprKind::Name(name) => self.lookup(name),
-            ExprKind::InputValue => self.lookup(INPUT_VALUE),
-            ExprKind::Path(target, name) => {
-                let target = self.eval(target)?;
-                self.path(&target, name)?
-            }
-            ExprKind::Filter(list, filter) => {
-                let list = self.eval(list)?;
-                self.filter(list, filter)?
-            }
-            ExprKind::Call(callee, args) => self.call_expr(callee, args)?,
-            ExprKind::Neg(e) => ops::neg(&self.eval(e)?),
-            ExprKind::Arith(op, a, b) => {
-                let a = self.eval(a)?;
-                let b = self.eval(b)?;
-                match op {
-                    ArithOp::Add => ops::add(&a, &b),
-                    ArithOp::Sub => ops::sub(&a, &b),
-                    ArithOp::Mul => ops::mul(&a, &b),
-                    ArithOp::Div => ops::div(&a, &b),
-                    ArithOp::Pow => ops::pow(&a, &b),
-                }
-            }
-            ExprKind::Compare(op, a, b) => {
-                let a = self.eval(a)?;
-                let b = self.eval(b)?;
-                compare(*op, &a, &b)
-            }
-            ExprKind::And(a, b) => {
-                let a = self.eval(a)?;
-                if matches!(a, Value::Bool(false)) {
-                    return Ok(Value::Bool(false));
-                }
-                let b = self.eval(b)?;
-                match (a, b) {
-                    (_, Value::Bool(false)) => Value::Bool(false),
-                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
-                    _ => Value::Null,
-                }
-            }
-            ExprKind::Or(a, b) => {
-                let a = self.eval(a)?;
-                if matches!(a, Value::Bool(true)) {
-                    return Ok(Value::Bool(true));
-                }
-                let b = self.eval(b)?;
-                match (a, b) {
-                    (_, Value::Bool(true)) => Value::Bool(true),
-                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
-                    _ => Value::Null,
-                }
-            }
-            ExprKind::Between { value, low, high } => {
-                let v = self.eval(value)?;
-                let low = self.eval(low)?;
-                let high = self.eval(high)?;
-                and3(compare(CmpOp::Ge, &v, &low), compare(CmpOp::Le, &v, &high))
-            }
-            ExprKind::In(value, tests) => {
-                let v = self.eval(value)?;
-                self.in_tests(&v, tests)?
-            }
-            ExprKind::InstanceOf(value, ty) => {
-                let v = self.eval(value)?;
-                Value::Bool(self.conforms(&v, ty))
-            }
+        match &expr.kind {
+            ExprKind::Null => Ok(Value::Null),
+            ExprKind::Bool(b) => Ok(Value::Bool(*b)),
+            ExprKind::Number(n) => Ok(Value::Number(*n)),
+            ExprKind::String(s) => Ok(Value::string(s.as_str())),
+            ExprKind::Temporal(text) => Ok(temporal::parse_temporal_literal(text)),
+            ExprKind::Name(name) => Ok(self.lookup(name)),
+            ExprKind::InputValue => Ok(self.lookup(INPUT_VALUE)),
+            ExprKind::Path(target, name) => self.eval_path(target, name),
+            ExprKind::Filter(list, filter) => self.eval_filter(list, filter),
+            ExprKind::Call(callee, args) => self.call_expr(callee, args),
+            ExprKind::Neg(e) => self.eval_neg(e),
+            ExprKind::Arith(op, a, b) => self.eval_arith(*op, a, b),
+            ExprKind::Compare(op, a, b) => self.eval_compare(*op, a, b),
+            ExprKind::And(a, b) => self.eval_and(a, b),
+            ExprKind::Or(a, b) => self.eval_or(a, b),
+            ExprKind::Between { value, low, high } => self.eval_between(value, low, high),
+            ExprKind::In(value, tests) => self.eval_in(value, tests),
+            ExprKind::InstanceOf(value, ty) => self.eval_instance_of(value, ty),
             ExprKind::If {
                 cond,
                 then,
                 otherwise,
-            } => {
-                if matches!(self.eval(cond)?, Value::Bool(true)) {
-                    self.eval(then)?
-                } else {
-                    self.eval(otherwise)?
-                }
-            }
-            ExprKind::For(iterations, body) => {
-                let mut out = Vec::new();
-                self.for_loop(iterations, body, &mut out)?;
-                Value::list(out)
-            }
-            ExprKind::Quantified(q, iterations, cond) => {
-                let mut results = Vec::new();
-                self.for_loop(iterations, cond, &mut results)?;
-                quantify(*q, &results)
-            }
-            ExprKind::List(items) => {
-                self.check_len(items.len())?;
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    out.push(self.eval(item)?);
-                }
-                Value::list(out)
-            }
-            ExprKind::Context(entries) => {
-                self.push_context(Arc::new(Context::new()));
-                let result = self.context_literal(entries);
-                let ctx = self.pop_context();
-                result?;
-                ctx.map_or(Value::Null, Value::Context)
-            }
+            } => self.eval_if(cond, then, otherwise),
+            ExprKind::For(iterations, body) => self.eval_for(iterations, body),
+            ExprKind::Quantified(q, iterations, cond) => self.eval_quantified(*q, iterations, cond),
+            ExprKind::List(items) => self.eval_list(items),
+            ExprKind::Context(entries) => self.eval_context(entries),
             ExprKind::Range {
                 start_closed,
                 start,
                 end,
                 end_closed,
-            } => {
-                let start = match start {
-                    Some(e) => Some(self.eval(e)?),
-                    None => None,
-                };
-                let end = match end {
-                    Some(e) => Some(self.eval(e)?),
-                    None => None,
-                };
-                make_range(start, *start_closed, end, *end_closed)
-            }
-            ExprKind::FunctionDef { params, body } => {
-                let closure = self.capture();
-                Value::Function(Function::Lambda(Arc::new(Lambda {
-                    params: params.clone(),
-                    body: Arc::new((**body).clone()),
-                    closure: Arc::new(closure),
-                })))
-            }
+            } => self.eval_range(start.as_deref(), *start_closed, end.as_deref(), *end_closed),
+            ExprKind::FunctionDef { params, body } => Ok(self.eval_function_def(params, body)),
+        }
+    }
+
+    fn eval_path(&mut self, target: &Expr, name: &str) -> Result<Value, EvalError> {
+        let target = self.eval(target)?;
+        self.path(&target, name)
+    }
+
+    fn eval_filter(&mut self, list: &Expr, filter: &Expr) -> Result<Value, EvalError> {
+        let list = self.eval(list)?;
+        self.filter(list, filter)
+    }
+
+    fn eval_neg(&mut self, e: &Expr) -> Result<Value, EvalError> {
+        Ok(ops::neg(&self.eval(e)?))
+    }
+
+    fn eval_arith(&mut self, op: ArithOp, a: &Expr, b: &Expr) -> Result<Value, EvalError> {
+        let a = self.eval(a)?;
+        let b = self.eval(b)?;
+        if let (ArithOp::Add, Value::String(x), Value::String(y)) = (op, &a, &b) {
+            // Concatenation copies both strings: charge for the bytes, so doubling a
+            // string runs out of fuel long before it runs out of memory.
+            self.charge(u64::try_from(x.len() + y.len()).unwrap_or(u64::MAX))?;
+        }
+        Ok(match op {
+            ArithOp::Add => ops::add(&a, &b),
+            ArithOp::Sub => ops::sub(&a, &b),
+            ArithOp::Mul => ops::mul(&a, &b),
+            ArithOp::Div => ops::div(&a, &b),
+            ArithOp::Pow => ops::pow(&a, &b),
         })
+    }
+
+    fn eval_compare(&mut self, op: CmpOp, a: &Expr, b: &Expr) -> Result<Value, EvalError> {
+        let a = self.eval(a)?;
+        let b = self.eval(b)?;
+        Ok(compare(op, &a, &b))
+    }
+
+    fn eval_and(&mut self, a: &Expr, b: &Expr) -> Result<Value, EvalError> {
+        let a = self.eval(a)?;
+        if matches!(a, Value::Bool(false)) {
+            return Ok(Value::Bool(false));
+        }
+        let b = self.eval(b)?;
+        Ok(match (a, b) {
+            (_, Value::Bool(false)) => Value::Bool(false),
+            (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+            _ => Value::Null,
+        })
+    }
+
+    fn eval_or(&mut self, a: &Expr, b: &Expr) -> Result<Value, EvalError> {
+        let a = self.eval(a)?;
+        if matches!(a, Value::Bool(true)) {
+            return Ok(Value::Bool(true));
+        }
+        let b = self.eval(b)?;
+        Ok(match (a, b) {
+            (_, Value::Bool(true)) => Value::Bool(true),
+            (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+            _ => Value::Null,
+        })
+    }
+
+    fn eval_between(&mut self, value: &Expr, low: &Expr, high: &Expr) -> Result<Value, EvalError> {
+        let v = self.eval(value)?;
+        let low = self.eval(low)?;
+        let high = self.eval(high)?;
+        Ok(and3(
+            compare(CmpOp::Ge, &v, &low),
+            compare(CmpOp::Le, &v, &high),
+        ))
+    }
+
+    fn eval_in(&mut self, value: &Expr, tests: &[UnaryTest]) -> Result<Value, EvalError> {
+        let v = self.eval(value)?;
+        self.in_tests(&v, tests)
+    }
+
+    fn eval_instance_of(&mut self, value: &Expr, ty: &TypeRef) -> Result<Value, EvalError> {
+        let v = self.eval(value)?;
+        Ok(Value::Bool(self.conforms(&v, ty)))
+    }
+
+    fn eval_if(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr) -> Result<Value, EvalError> {
+        let branch = if matches!(self.eval(cond)?, Value::Bool(true)) {
+            then
+        } else {
+            otherwise
+        };
+        self.eval(branch)
+    }
+
+    fn eval_for(&mut self, iterations: &[Iteration], body: &Expr) -> Result<Value, EvalError> {
+        let mut out = Vec::new();
+        let partial = mentions_name(body, PARTIAL);
+        self.for_loop(iterations, body, partial, &mut out)?;
+        Ok(Value::list(out))
+    }
+
+    fn eval_quantified(
+        &mut self,
+        q: Quantifier,
+        iterations: &[Iteration],
+        cond: &Expr,
+    ) -> Result<Value, EvalError> {
+        let mut results = Vec::new();
+        let partial = mentions_name(cond, PARTIAL);
+        self.for_loop(iterations, cond, partial, &mut results)?;
+        Ok(quantify(q, &results))
+    }
+
+    fn eval_list(&mut self, items: &[Expr]) -> Result<Value, EvalError> {
+        self.check_len(items.len())?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.eval(item)?);
+        }
+        Ok(Value::list(out))
+    }
+
+    fn eval_context(&mut self, entries: &[(Name, Expr)]) -> Result<Value, EvalError> {
+        self.push_context(Arc::new(Context::new()));
+        let result = self.context_literal(entries);
+        let ctx = self.pop_context();
+        result?;
+        Ok(ctx.map_or(Value::Null, Value::Context))
+    }
+
+    fn eval_range(
+        &mut self,
+        start: Option<&Expr>,
+        start_closed: bool,
+        end: Option<&Expr>,
+        end_closed: bool,
+    ) -> Result<Value, EvalError> {
+        let start = match start {
+            Some(e) => Some(self.eval(e)?),
+            None => None,
+        };
+        let end = match end {
+            Some(e) => Some(self.eval(e)?),
+            None => None,
+        };
+        Ok(make_range(start, start_closed, end, end_closed))
+    }
+
+    fn eval_function_def(&self, params: &[(Name, Option<TypeRef>)], body: &Expr) -> Value {
+        let closure = self.capture();
+        Value::Function(Function::Lambda(Arc::new(Lambda {
+            params: params.to_vec(),
+            body: Arc::new(body.clone()),
+            closure: Arc::new(closure),
+        })))
     }
 
     /// Evaluates the entries of a context literal into the innermost (context) frame.
@@ -415,16 +505,25 @@ impl<'m> Evaluator<'m> {
     }
 
     /// Evaluates the cartesian product of `iterations` (last varies fastest), pushing the
-    /// body's value for each combination; `partial` is bound to the results so far.
+    /// body's value for each combination. When `partial` is true (the body mentions it),
+    /// `partial` is bound to the results so far; that copy is charged, since it makes the
+    /// loop quadratic.
     fn for_loop(
         &mut self,
         iterations: &[Iteration],
         body: &Expr,
+        partial: bool,
         out: &mut Vec<Value>,
     ) -> Result<(), EvalError> {
         let Some((first, rest)) = iterations.split_first() else {
             self.check_len(out.len() + 1)?;
-            self.push_binding("partial", Value::list(out.clone()));
+            if !partial {
+                let value = self.eval(body)?;
+                out.push(value);
+                return Ok(());
+            }
+            self.charge(out.len() as u64)?;
+            self.push_binding(PARTIAL, Value::list(out.clone()));
             let value = self.eval(body);
             self.pop();
             out.push(value?);
@@ -434,7 +533,7 @@ impl<'m> Evaluator<'m> {
         for value in domain {
             self.charge(1)?;
             self.push_binding(first.name.clone(), value);
-            let result = self.for_loop(rest, body, out);
+            let result = self.for_loop(rest, body, partial, out);
             self.pop();
             result?;
         }
@@ -812,6 +911,17 @@ fn test_value(input: &Value, test: &Value, uses_input: bool) -> Value {
         }
         _ => ops::equal(input, test),
     }
+}
+
+/// Whether `expr` uses the name `name` anywhere (nested functions included).
+fn mentions_name(expr: &Expr, name: &str) -> bool {
+    let mut found = false;
+    super::visit::walk(expr, &mut |e| {
+        if matches!(&e.kind, ExprKind::Name(n) if n == name) {
+            found = true;
+        }
+    });
+    found
 }
 
 /// Whether `expr` refers to `?` anywhere (outside nested function definitions).

@@ -27,7 +27,7 @@ use rust_decimal::Decimal;
 
 use super::ast::{
     Args, ArithOp, CmpOp, Expr, ExprKind, Iteration, IterationSource, Name, Quantifier, Span,
-    TypeRef, UnaryTests,
+    TypeRef, UnaryTest, UnaryTests,
 };
 use super::err::SyntaxError;
 use super::lexer::{self, Punct, Token, TokenKind};
@@ -50,7 +50,31 @@ pub fn parse_expression(text: &str, names: &Names) -> Result<Expr, SyntaxError> 
     let mut parser = Parser::new(text, names)?;
     let expr = parser.parse_expr()?;
     parser.expect_end("the end of the expression")?;
+    check_height(&expr)?;
     Ok(expr)
+}
+
+/// Refuses a finished tree deeper than [`MAX_NESTING`]. The parser counts nesting as it
+/// reads, which keeps its own recursion bounded, but a sub-expression's depth is not carried
+/// up to the node that contains it: `((a + 1 + 1) + 1 + 1)` nests chains inside brackets,
+/// and thirty brackets of thirty-term chains read within the limit yet build a tree 900
+/// levels deep. Measured without recursion.
+fn check_height(expr: &Expr) -> Result<(), SyntaxError> {
+    let mut stack = vec![(expr, 1u32)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth > MAX_NESTING {
+            return Err(SyntaxError::new(
+                format!("expression nests deeper than {MAX_NESTING} levels"),
+                e.span,
+            ));
+        }
+        stack.extend(
+            super::visit::children(e)
+                .into_iter()
+                .map(|c| (c, depth + 1)),
+        );
+    }
+    Ok(())
 }
 
 /// Parses the unary tests of a decision table input cell: `-`, `not(t1, t2)`, or
@@ -61,7 +85,17 @@ pub fn parse_expression(text: &str, names: &Names) -> Result<Expr, SyntaxError> 
 /// A [`SyntaxError`] pointing at the offending token when `text` is not a list of unary
 /// tests (an empty cell included: write `-` to match any value).
 pub fn parse_unary_tests(text: &str, names: &Names) -> Result<UnaryTests, SyntaxError> {
-    unary::parse_unary_tests(text, names)
+    let tests = unary::parse_unary_tests(text, names)?;
+    if let UnaryTests::Positive(list) | UnaryTests::Not(list) = &tests {
+        for test in list {
+            match test {
+                UnaryTest::Compare(_, e) | UnaryTest::Expr(e) => {
+                    check_height(e)?;
+                }
+            }
+        }
+    }
+    Ok(tests)
 }
 
 /// Parses a type reference (`number`, `list<string>`, `context<a: number>`,

@@ -1,20 +1,35 @@
 //! The compiled form of a rules folder: what `compile` produces, what a bundle stores, and
 //! what `decide` evaluates.
 //!
-//! Pipeline position: output of `compile`, payload of `bundle`, input of `decide`.
+//! Pipeline position: output of `compile`, payload of `bundle`, input of `decide` and
+//! `process` (processes and templates live in [`process`]).
 //! Everything here is plain data (serializable, no caches); per-process caches are built
 //! by [`crate::decide::Engine`] when a bundle is loaded.
+
+pub mod process;
 
 use serde::{Deserialize, Serialize};
 
 use crate::feel::ast::{Expr, Name, TypeRef};
 use crate::source::HitPolicy;
 
+pub use process::{
+    CaseField, Field, Intake, IntakeRule, Process, Send, Step, StepKind, Task, Template, Wait,
+    WaitFor,
+};
+
 /// A compiled rules folder.
+///
+/// The field order is part of the bundle format (MessagePack writes structs as arrays):
+/// new fields go last, and changing them means a new [`crate::bundle::FORMAT_VERSION`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Program {
     /// The models, sorted by name.
     pub models: Vec<Model>,
+    /// The processes, sorted by name (bundle format 2).
+    pub processes: Vec<Process>,
+    /// The templates, sorted by name (bundle format 2).
+    pub templates: Vec<Template>,
 }
 
 /// One compiled model file: a decision graph with its inputs, types and knowledge models.

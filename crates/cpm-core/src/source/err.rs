@@ -53,6 +53,8 @@ pub enum SourceErrorKind {
     DuplicateRuleId,
     /// A number in a test value that cannot be represented exactly (`.inf`, `.nan`).
     BadNumber,
+    /// A value outside the set a key allows (a `channel` other than `email`, `letter`, `sms`).
+    BadValue,
 }
 
 impl SourceErrorKind {
@@ -79,6 +81,7 @@ impl SourceErrorKind {
             Self::CellCount => "cell-count",
             Self::DuplicateRuleId => "duplicate-rule-id",
             Self::BadNumber => "bad-number",
+            Self::BadValue => "bad-value",
         }
     }
 }

@@ -1,10 +1,11 @@
-//! Source files: YAML or JSON text → a typed [`Model`] (or [`TestsFile`]) whose every
-//! element and FEEL cell carries its file position.
+//! Source files: YAML or JSON text → a typed [`Model`] (or [`TestsFile`], [`ProcessDef`],
+//! [`TemplateDef`]) whose every element and FEEL text carries its file position.
 //!
 //! Pipeline position: after [`crate::feel`] (whose parser the compile stage runs on each
 //! [`Feel`] text) and before `compile`. This stage checks structure only: known keys,
 //! required keys, shapes, unique names, cell counts and hit policies. It does not parse FEEL.
-//! The format is documented in `docs/source-format.md`; the JSON Schema for editors is
+//! The format is documented in `docs/source-format.md` (processes and templates in
+//! `docs/processes.md`); the JSON Schema for editors is
 //! `schema/cpm-model.schema.json`, and a test keeps the two in step with this loader.
 //!
 //! The loader takes file contents and does no I/O. JSON files are first checked as strict
@@ -15,6 +16,7 @@ pub mod err;
 mod json;
 mod model;
 mod read;
+mod read_process;
 mod tree;
 
 use std::fmt;
@@ -24,9 +26,11 @@ use serde::{Deserialize, Serialize};
 
 pub use err::{SourceError, SourceErrorKind, SourceErrors};
 pub use model::{
-    Aggregation, ContextDef, ContextEntry, DecisionBody, DecisionDef, Expectation, HitPolicy,
-    InputDef, KnowledgeDef, Model, NameRef, Param, Rule, TableDef, TableInput, TableOutput,
-    TestCase, TestsFile, TypeBody, TypeDef, UnknownHitPolicy,
+    Aggregation, Channel, ContextDef, ContextEntry, DecisionBody, DecisionDef, EndDef, Expectation,
+    FieldDef, HitPolicy, InputDef, IntakeDef, KnowledgeDef, Located, Model, NameRef, Param,
+    ProcessDef, RecordDef, RouteBranch, Rule, SendDef, StepBody, StepDef, TableDef, TableInput,
+    TableOutput, TaskDef, TemplateDef, TestCase, TestsFile, TypeBody, TypeDef, UnknownHitPolicy,
+    WaitDef,
 };
 
 /// The largest file the loader reads, in bytes (4 MiB); larger files are a `too-large` error.
@@ -120,13 +124,18 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// What a source file holds: a model, or tests for a model in another file.
+/// What a source file holds: a model, tests for a model in another file, a process or a
+/// template.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceFile {
     /// A model file (it has a `model:` key).
     Model(Model),
     /// A tests-only file (it has a `tests-for:` key).
     Tests(TestsFile),
+    /// A process file (it has a `process:` key), boxed as it is the largest kind.
+    Process(Box<ProcessDef>),
+    /// A template file (it has a `template:` key).
+    Template(TemplateDef),
 }
 
 /// The syntax a source file is written in.
@@ -224,3 +233,5 @@ pub fn load_as(path: &str, text: &str, format: Format) -> Result<SourceFile, Sou
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_process;

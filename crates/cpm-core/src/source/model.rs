@@ -402,3 +402,228 @@ mod exact_json {
         }
     }
 }
+
+/// A text from a source file that is not FEEL (a duration, a number, a template), with
+/// where its first character is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Located {
+    /// The text exactly as the file gives it.
+    pub text: String,
+    /// Where the text's first character is.
+    pub loc: Loc,
+}
+
+/// A process file: how a customer's request is handled from intake to outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessDef {
+    /// The process name (`process:`), `[a-z0-9-]+`.
+    pub name: String,
+    /// Free text (`description:`).
+    pub description: Option<String>,
+    /// Which contacts start this process (`intake:`); `None` means only explicit starts.
+    pub intake: Option<IntakeDef>,
+    /// The data the case needs (`data:`).
+    pub data: Vec<FieldDef>,
+    /// The process SLA (`sla:`), a days and time duration.
+    pub sla: Option<Located>,
+    /// The fraction of an SLA after which it is at risk (`at-risk:`).
+    pub at_risk: Option<Located>,
+    /// Who is told when the process SLA is breached (`escalate-to:`).
+    pub escalate_to: Option<String>,
+    /// The first step (`start:`); the first listed step when absent.
+    pub start: Option<NameRef>,
+    /// The steps (`steps:`).
+    pub steps: Vec<StepDef>,
+    /// Where the file's top-level mapping starts.
+    pub loc: Loc,
+}
+
+/// How intake selects a process: a FEEL condition over the contact, or a decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeDef {
+    /// A FEEL condition over the contact's fields (`when:`).
+    pub when: Option<Feel>,
+    /// A decision whose output is the name of the process to start (`decision:`).
+    pub decision: Option<NameRef>,
+    /// Higher is tried first (`priority:`, an integer; default 0).
+    pub priority: Option<Located>,
+    /// Where the `intake:` mapping starts.
+    pub loc: Loc,
+}
+
+/// A typed field of case data or of a task's form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDef {
+    /// The field's FEEL name.
+    pub name: String,
+    /// Free text (`description:`).
+    pub description: Option<String>,
+    /// The declared type (`type:`); `None` means `Any`.
+    pub type_ref: Option<Feel>,
+    /// Whether a value must be given (`required:`, default true).
+    pub required: bool,
+    /// Unary tests a given value must pass (`valid:`).
+    pub valid: Option<Feel>,
+    /// What a valid value is, for the error when `valid` fails (`message:`).
+    pub message: Option<String>,
+    /// Where the field starts.
+    pub loc: Loc,
+}
+
+/// A step of a process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepDef {
+    /// The step id (`id:`), `[a-z0-9-]+`, unique in the process.
+    pub id: String,
+    /// Free text (`description:`).
+    pub description: Option<String>,
+    /// The step that follows (`next:`).
+    pub next: Option<NameRef>,
+    /// What the step does.
+    pub body: StepBody,
+    /// Where the step starts.
+    pub loc: Loc,
+}
+
+/// What a step does: exactly one of the step keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StepBody {
+    /// `decide:` run a decision over the case data; `as:` names where its output is stored.
+    Decide {
+        /// The decision.
+        decision: NameRef,
+        /// The case field the output is stored under (default: the decision's name).
+        store_as: Option<String>,
+    },
+    /// `route:` the first branch whose condition holds, else the default.
+    Route(Vec<RouteBranch>),
+    /// `task:` a person in a queue completes a form.
+    Task(TaskDef),
+    /// `send:` a letter, e-mail or text message from a template.
+    Send(SendDef),
+    /// `record:` a change to record in another system.
+    Record(RecordDef),
+    /// `wait:` for a customer reply, feedback, data or an external event.
+    Wait(WaitDef),
+    /// `end:` the case closes with an outcome.
+    End(EndDef),
+}
+
+/// A branch of a `route` step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteBranch {
+    /// The condition (`when:`); `None` for the `default:` branch.
+    pub when: Option<Feel>,
+    /// The step the branch goes to (`to:` or `default:`).
+    pub to: NameRef,
+    /// Where the branch starts.
+    pub loc: Loc,
+}
+
+/// A `task` step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskDef {
+    /// The queue the task goes to (`queue:`).
+    pub queue: String,
+    /// A FEEL expression giving the task's title (`title:`).
+    pub title: Option<Feel>,
+    /// The fields the person completes (`form:`).
+    pub form: Vec<FieldDef>,
+    /// The task's SLA (`sla:`), a days and time duration.
+    pub sla: Option<Located>,
+    /// Who is told when the task's SLA is breached (`escalate-to:`).
+    pub escalate_to: Option<String>,
+    /// Where the `task:` mapping starts.
+    pub loc: Loc,
+}
+
+/// A `send` step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendDef {
+    /// The template's name (`template:`).
+    pub template: NameRef,
+    /// `email`, `letter` or `sms` (`channel:`, default `email`).
+    pub channel: Channel,
+    /// A FEEL expression giving the recipient (`to:`).
+    pub to: Feel,
+    /// Where the `send:` mapping starts.
+    pub loc: Loc,
+}
+
+/// How a message is sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// An e-mail.
+    #[default]
+    Email,
+    /// A printed letter.
+    Letter,
+    /// A text message.
+    Sms,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Letter, Channel::Sms];
+
+    /// The channel's name as written in files and JSON (`email`, `letter`, `sms`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Letter => "letter",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+/// A `record` step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordDef {
+    /// The system the change is for (`system:`).
+    pub system: String,
+    /// A FEEL expression giving the change (`change:`).
+    pub change: Feel,
+    /// Where the `record:` mapping starts.
+    pub loc: Loc,
+}
+
+/// A `wait` step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitDef {
+    /// What the case waits for (`for:`): `customer-reply`, `feedback`, `data`, or the name of
+    /// an external event.
+    pub waits_for: NameRef,
+    /// How long to wait (`timeout:`), a days and time duration.
+    pub timeout: Option<Located>,
+    /// The step to go to when the timeout fires (`on-timeout:`).
+    pub on_timeout: Option<NameRef>,
+    /// Where the `wait:` mapping starts.
+    pub loc: Loc,
+}
+
+/// An `end` step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndDef {
+    /// The outcome (`outcome:`), text.
+    pub outcome: String,
+    /// A FEEL expression giving the root-cause code (`root-cause:`).
+    pub root_cause: Option<Feel>,
+    /// Where the `end:` mapping starts.
+    pub loc: Loc,
+}
+
+/// A template file: one letter, e-mail or text message, rendered with the case data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateDef {
+    /// The template name (`template:`), `[a-z0-9-]+`.
+    pub name: String,
+    /// Free text (`description:`).
+    pub description: Option<String>,
+    /// The subject line (`subject:`), itself a template.
+    pub subject: Option<Located>,
+    /// The body (`body:`), in minijinja syntax.
+    pub body: Located,
+    /// Where the file's top-level mapping starts.
+    pub loc: Loc,
+}

@@ -144,7 +144,7 @@ pub(crate) const TEST: Shape = Shape {
 
 /// Every mapping shape of the format.
 #[cfg(test)]
-pub(crate) const SHAPES: [&Shape; 13] = [
+pub(crate) const SHAPES: [&Shape; 24] = [
     &MODEL_FILE,
     &TESTS_FILE,
     &TYPE,
@@ -158,6 +158,25 @@ pub(crate) const SHAPES: [&Shape; 13] = [
     &TABLE_OUTPUT,
     &RULE,
     &TEST,
+    &super::read_process::PROCESS_FILE,
+    &super::read_process::INTAKE,
+    &super::read_process::FIELD,
+    &super::read_process::STEP,
+    &super::read_process::ROUTE_BRANCH,
+    &super::read_process::TASK,
+    &super::read_process::SEND,
+    &super::read_process::RECORD,
+    &super::read_process::WAIT,
+    &super::read_process::END,
+    &super::read_process::TEMPLATE_FILE,
+];
+
+/// The keys that say what kind of file a file is, with the kind's name for messages.
+const FILE_KINDS: [(&str, &str); 4] = [
+    ("model", "a model file"),
+    ("tests-for", "a tests file"),
+    ("process", "a process file"),
+    ("template", "a template file"),
 ];
 
 /// Reads the root node of a file.
@@ -167,32 +186,51 @@ pub(crate) fn source_file(cx: &mut Collector, root: &Node) -> Option<SourceFile>
             SourceErrorKind::WrongType,
             root.pos,
             format!(
-                "expected a mapping with `model` or `tests-for` at the top of the file, found {}",
+                "expected a mapping with `model`, `tests-for`, `process` or `template` at the top of the file, found {}",
                 root.describe()
             ),
         );
         return None;
     };
-    let model = entries.iter().find(|(k, _)| k.text == "model");
-    let tests_for = entries.iter().find(|(k, _)| k.text == "tests-for");
-    match (model, tests_for) {
-        (Some(_), Some((key, _))) => {
-            cx.error_help(
-                SourceErrorKind::ConflictingKeys,
-                key.pos,
-                "a file has either `model` or `tests-for`, not both",
-                "put tests for another model in their own file",
-            );
-            None
-        }
-        (Some(_), None) => model_file(cx, root).map(SourceFile::Model),
-        (None, Some(_)) => tests_file(cx, root).map(SourceFile::Tests),
-        (None, None) => {
+    let kinds: Vec<(&Key, &str)> = entries
+        .iter()
+        .filter_map(|(k, _)| {
+            FILE_KINDS
+                .iter()
+                .find(|(key, _)| *key == k.text)
+                .map(|(key, _)| (k, *key))
+        })
+        .collect();
+    match kinds.as_slice() {
+        [] => {
             cx.error(
                 SourceErrorKind::MissingKey,
                 root.pos,
-                "missing key `model` (for a model file) or `tests-for` (for a tests file)",
+                "missing key `model` (for a model file), `tests-for` (for a tests file), `process` (for a process file) or `template` (for a template file)",
             );
+            None
+        }
+        [(_, kind)] => match *kind {
+            "model" => model_file(cx, root).map(SourceFile::Model),
+            "tests-for" => tests_file(cx, root).map(SourceFile::Tests),
+            "process" => super::read_process::process_file(cx, root)
+                .map(|p| SourceFile::Process(Box::new(p))),
+            _ => super::read_process::template_file(cx, root).map(SourceFile::Template),
+        },
+        [(_, first), rest @ ..] => {
+            for (key, kind) in rest {
+                let help = if (*first, *kind) == ("model", "tests-for") {
+                    "put tests for another model in their own file".to_owned()
+                } else {
+                    "put each in its own file".to_owned()
+                };
+                cx.error_help(
+                    SourceErrorKind::ConflictingKeys,
+                    key.pos,
+                    format!("a file has one of `model`, `tests-for`, `process` or `template`; `{first}` and `{kind}` cannot both be given"),
+                    help,
+                );
+            }
             None
         }
     }
@@ -755,15 +793,15 @@ fn named_values(
 }
 
 /// A mapping being read as one [`Shape`], with unknown and missing keys already reported.
-struct Obj<'n> {
-    shape: &'static Shape,
+pub(super) struct Obj<'n> {
+    pub(super) shape: &'static Shape,
     entries: &'n [(Key, Node)],
-    pos: Pos,
+    pub(super) pos: Pos,
 }
 
 impl<'n> Obj<'n> {
     /// Checks `node` against `shape`; `None` (reported) when it is not a mapping at all.
-    fn new(cx: &mut Collector, node: &'n Node, shape: &'static Shape) -> Option<Self> {
+    pub(super) fn new(cx: &mut Collector, node: &'n Node, shape: &'static Shape) -> Option<Self> {
         let Kind::Map(entries) = &node.kind else {
             cx.error(
                 SourceErrorKind::WrongType,
@@ -813,36 +851,36 @@ impl<'n> Obj<'n> {
         })
     }
 
-    fn entry(&self, key: &str) -> Option<(&'n Key, &'n Node)> {
+    pub(super) fn entry(&self, key: &str) -> Option<(&'n Key, &'n Node)> {
         self.entries
             .iter()
             .find(|(k, _)| k.text == key)
             .map(|(k, v)| (k, v))
     }
 
-    fn get(&self, key: &str) -> Option<&'n Node> {
+    pub(super) fn get(&self, key: &str) -> Option<&'n Node> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// The required `name`, normalised (missing is already reported).
-    fn name(&self, cx: &mut Collector) -> Option<String> {
+    pub(super) fn name(&self, cx: &mut Collector) -> Option<String> {
         name_text(cx, self.get("name")?, "`name`")
     }
 
     /// Optional free text; an empty value counts as absent.
-    fn opt_text(&self, cx: &mut Collector, key: &str) -> Option<String> {
+    pub(super) fn opt_text(&self, cx: &mut Collector, key: &str) -> Option<String> {
         let node = self.get(key).filter(|n| !n.is_empty_plain())?;
         text(cx, node, &format!("`{key}`"))
     }
 
     /// Optional FEEL text; an empty value counts as absent.
-    fn opt_feel(&self, cx: &mut Collector, key: &str) -> Option<Feel> {
+    pub(super) fn opt_feel(&self, cx: &mut Collector, key: &str) -> Option<Feel> {
         let node = self.get(key).filter(|n| !n.is_empty_plain())?;
         feel(cx, node, &format!("`{key}`"))
     }
 
     /// An optional list of `key`, each item read by `item`; a null value is an empty list.
-    fn list<T>(
+    pub(super) fn list<T>(
         &self,
         cx: &mut Collector,
         key: &str,
@@ -859,7 +897,7 @@ impl<'n> Obj<'n> {
 
 /// The items of a list node read by `item` (failed items are left out, already reported);
 /// `None` (reported) when `node` is not a list.
-fn list_items<T>(
+pub(super) fn list_items<T>(
     cx: &mut Collector,
     node: &Node,
     what: &str,
@@ -884,7 +922,7 @@ fn seq_len(node: &Node) -> Option<usize> {
 }
 
 /// Scalar text, as written; an empty plain value is an error.
-fn text(cx: &mut Collector, node: &Node, what: &str) -> Option<String> {
+pub(super) fn text(cx: &mut Collector, node: &Node, what: &str) -> Option<String> {
     match &node.kind {
         Kind::Scalar { .. } if node.is_empty_plain() => {
             cx.error(
@@ -907,7 +945,7 @@ fn text(cx: &mut Collector, node: &Node, what: &str) -> Option<String> {
 }
 
 /// A name: scalar text, trimmed, inner whitespace collapsed, not empty.
-fn name_text(cx: &mut Collector, node: &Node, what: &str) -> Option<String> {
+pub(super) fn name_text(cx: &mut Collector, node: &Node, what: &str) -> Option<String> {
     let name = normalise(&text(cx, node, what)?);
     if name.is_empty() {
         cx.error(
@@ -940,7 +978,7 @@ fn model_name(cx: &mut Collector, node: &Node, key: &str) -> Option<String> {
 
 /// FEEL text from a scalar: plain nulls and booleans in their FEEL spelling, anything else
 /// exactly as written (numbers keep their digits).
-fn feel(cx: &mut Collector, node: &Node, what: &str) -> Option<Feel> {
+pub(super) fn feel(cx: &mut Collector, node: &Node, what: &str) -> Option<Feel> {
     let Kind::Scalar {
         text,
         style,
@@ -983,7 +1021,10 @@ pub(crate) fn normalise(s: &str) -> String {
 }
 
 /// Reports names that are used twice among `items` (name, where, what kind of thing).
-fn unique<'a>(cx: &mut Collector, items: impl Iterator<Item = (&'a str, &'a Loc, &'static str)>) {
+pub(super) fn unique<'a>(
+    cx: &mut Collector,
+    items: impl Iterator<Item = (&'a str, &'a Loc, &'static str)>,
+) {
     let mut seen: BTreeMap<&str, (&Loc, &str)> = BTreeMap::new();
     for (name, loc, kind) in items {
         if let Some((first, first_kind)) = seen.get(name) {

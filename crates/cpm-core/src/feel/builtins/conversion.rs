@@ -187,6 +187,9 @@ pub(super) fn string(args: &[Value], cx: &mut dyn Invoke) -> R {
     Ok(match arg(args, 0) {
         Value::Null | Value::Function(_) => Value::Null,
         v => {
+            // Lists and contexts may share structure (`[l, l]`), so their text can be
+            // exponentially larger than the work that built them: pay for it first.
+            super::charge_value(cx, v)?;
             let text = format_value(v);
             charge(cx, text.len())?;
             Value::String(Arc::from(text))

@@ -419,6 +419,39 @@ pub(crate) fn charge(cx: &mut dyn Invoke, n: usize) -> Result<(), EvalError> {
     cx.charge(u64::try_from(n).unwrap_or(u64::MAX).saturating_add(1))
 }
 
+/// Charges fuel for every element of `v`, nested lists, contexts and ranges included, one
+/// step per element plus one per 64 bytes of text, before anything walks the whole value
+/// (formatting it, writing it out). Values built by sharing (`[l, l]`) can be exponentially
+/// larger than the work that built them; this makes such a walk fail with
+/// [`EvalError::FuelExhausted`] instead of running for hours. The walk itself stops as soon
+/// as the fuel runs out.
+///
+/// # Errors
+///
+/// Returns [`EvalError::FuelExhausted`] when the budget is spent.
+pub fn charge_value(cx: &mut dyn Invoke, v: &Value) -> Result<(), EvalError> {
+    let mut stack: Vec<&Value> = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::List(items) => {
+                charge(cx, items.len())?;
+                stack.extend(items.iter());
+            }
+            Value::Context(ctx) => {
+                charge(cx, ctx.len())?;
+                stack.extend(ctx.values());
+            }
+            Value::Range(r) => {
+                charge(cx, 2)?;
+                stack.extend(r.start.iter().chain(r.end.iter()));
+            }
+            Value::String(s) => charge(cx, s.len() / 64)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Wraps an optional result: `None` is `null`.
 pub(crate) fn ok(v: Option<Value>) -> Result<Value, EvalError> {
     Ok(v.unwrap_or(Value::Null))

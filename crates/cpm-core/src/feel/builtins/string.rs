@@ -200,6 +200,13 @@ pub(super) fn string_join(args: &[Value], cx: &mut dyn Invoke) -> R {
         },
     };
     charge(cx, items.len())?;
+    // Charge for the result's bytes before building it, so a huge delimiter or a doubling
+    // loop runs out of fuel instead of memory.
+    let bytes = items.iter().fold(0usize, |acc, item| match item {
+        Value::String(s) => acc.saturating_add(s.len()).saturating_add(delimiter.len()),
+        _ => acc,
+    });
+    charge(cx, bytes)?;
     let mut out = String::new();
     let mut first = true;
     for item in items.iter() {
@@ -215,6 +222,5 @@ pub(super) fn string_join(args: &[Value], cx: &mut dyn Invoke) -> R {
             _ => return Ok(Value::Null),
         }
     }
-    charge(cx, out.len())?;
     Ok(string(out))
 }
