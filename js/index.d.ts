@@ -76,6 +76,12 @@ export interface CpmError extends Error {
   errors?: ErrorDetail[];
 }
 
+/** A process answer (shapes in docs/processes.md): `case`, `effects`, `applied`, `tasks`, `processes`, …. */
+export interface ProcessAnswer {
+  type: 'success';
+  [field: string]: unknown;
+}
+
 /** A build error or warning. */
 export interface Diagnostic {
   code: string;
@@ -120,6 +126,27 @@ export class Engine {
   ): DecisionAnswer<Output>;
   /** Evaluates a decision for JSON input text; returns the canonical JSON answer (success or failure). */
   decideJson(name: string, inputJson: string, options?: DecideOptions): string;
+  /** The processes a contact starts (docs/processes.md, intake); throws a `CpmError` on failure. */
+  intake(contact: Record<string, unknown>): ProcessAnswer;
+  /** Starts a case: `{ type: 'success', case, effects }`; a data problem throws with one error per field. */
+  startCase(request: {
+    process: string;
+    key: string;
+    now: string;
+    data?: Record<string, unknown>;
+    contact?: unknown;
+    id?: string;
+  }): ProcessAnswer;
+  /** Applies an event to a case (as a previous answer gave it) at `now` (RFC 3339). */
+  apply(caseState: unknown, event: Record<string, unknown>, now: string): ProcessAnswer;
+  /** Rebuilds a case from its events, `started` first. */
+  replay(events: unknown[], now?: string): ProcessAnswer;
+  /** The open tasks of some cases at `now`, oldest first. */
+  tasks(cases: unknown[], options: { now: string; queue?: string }): ProcessAnswer;
+  /** KPIs of some cases at `now`, per process. */
+  kpis(cases: unknown[], now: string): ProcessAnswer;
+  /** A process operation on JSON text, answering canonical JSON text (success or failure). */
+  processJson(op: 'intake' | 'start' | 'apply' | 'replay' | 'tasks' | 'kpis', requestJson: string): string;
   /** The bundle's decisions, sorted by name. */
   decisions(): { bundleHash: string; decisions: DecisionInfo[] };
   /** Frees the engine's wasm memory now. */

@@ -5,7 +5,14 @@
 // passes values through. Works in browsers (<script type="module">), in bundlers, and in
 // Node 20+ (through ./node.js, which reads the .wasm from disk).
 
-import initWasm, { Engine as RawEngine, build as rawBuild } from './pkg/cpm_web.js';
+import initWasm, {
+  Engine as RawEngine,
+  build as rawBuild,
+  kpis as rawKpis,
+  kpisJson as rawKpisJson,
+  tasks as rawTasks,
+  tasksJson as rawTasksJson,
+} from './pkg/cpm_web.js';
 
 let defaultSource = () => new URL('./pkg/cpm_web_bg.wasm', import.meta.url);
 let ready = null;
@@ -86,6 +93,60 @@ export class Engine {
    */
   decideJson(name, inputJson, options = undefined) {
     return this.#raw.decideJson(name, inputJson, optionsOf(options));
+  }
+
+  /** The processes a contact starts, and the data each still needs: `{ type, processes, … }`. */
+  intake(contact) {
+    return this.#raw.intake({ contact });
+  }
+
+  /** Starts a case: `request` is `{ process, key, now, data?, contact?, id? }`; answers `{ type, case, effects }`. */
+  startCase(request) {
+    return this.#raw.startCase(request);
+  }
+
+  /** Applies an event to a case at `now` (RFC 3339); answers `{ type, case, applied, effects }`. */
+  apply(caseState, event, now) {
+    return this.#raw.applyEvent({ case: caseState, event, now });
+  }
+
+  /** Rebuilds a case from its events (SLA view at `now`, default: the last event's time). */
+  replay(events, now = undefined) {
+    return this.#raw.replay(now === undefined ? { events } : { events, now });
+  }
+
+  /** The open tasks of `cases` at `now`, oldest first, optionally of one queue. */
+  tasks(cases, { now, queue } = {}) {
+    return rawTasks(queue === undefined ? { cases, now } : { cases, now, queue });
+  }
+
+  /** KPIs of `cases` at `now`, per process. */
+  kpis(cases, now) {
+    return rawKpis({ cases, now });
+  }
+
+  /**
+   * The process operations on JSON text, answering canonical JSON text (success or
+   * failure): `op` is `intake`, `start`, `apply`, `replay`, `tasks` or `kpis`, and
+   * `requestJson` the request as in docs/processes.md.
+   */
+  processJson(op, requestJson) {
+    switch (op) {
+      case 'intake':
+        return this.#raw.intakeJson(requestJson);
+      case 'start':
+        return this.#raw.startCaseJson(requestJson);
+      case 'apply':
+        return this.#raw.applyEventJson(requestJson);
+      case 'replay':
+        return this.#raw.replayJson(requestJson);
+      case 'tasks':
+        return rawTasksJson(requestJson);
+      case 'kpis':
+        return rawKpisJson(requestJson);
+      default:
+        throw new TypeError(`unknown process operation \`${op}\`; use intake, start, apply, replay, tasks or kpis`);
+    }
   }
 
   /** The bundle's decisions with their inputs and types. */

@@ -1,7 +1,7 @@
 // Shared by the Node and Chromium tests: the vector files, the native CLI, a static server.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -46,16 +46,30 @@ export function nativeCli() {
 }
 
 /**
- * Builds source files natively with `cpm build` (a folder, or one file written to a temp
- * folder) and returns `{ hash, bytes }`, or `null` when the build fails.
+ * The source files a vector file builds: `[{ path: '<stem>.yaml', text: model }]` for a
+ * decision vector, the `files` mapping (in document order) for a process vector.
  */
-export function nativeBuild({ dir, file }) {
+export function vectorSources(file, parseDocument) {
+  const doc = parseDocument(file.source);
+  const files = doc.get('files');
+  if (files) return files.items.map((pair) => ({ path: String(pair.key.value), text: String(pair.value.value) }));
+  const stem = file.path.split('/').pop().replace(/\.yaml$/, '');
+  return [{ path: `${stem}.yaml`, text: doc.get('model') }];
+}
+
+/**
+ * Builds source files natively with `cpm build`: a rules folder (`dir`) or `files`
+ * (`[{ path, text }]`, written to a temporary folder). Returns `{ hash, bytes }`, or
+ * `null` when the build fails.
+ */
+export function nativeBuild({ dir, files }) {
   const tmp = mkdtempSync(join(tmpdir(), 'cpm-native-'));
   try {
     let target = dir;
-    if (file) {
-      target = join(tmp, file.path);
-      writeFileSync(target, file.text);
+    if (files) {
+      target = join(tmp, 'src');
+      mkdirSync(target);
+      for (const f of files) writeFileSync(join(target, f.path), f.text);
     }
     const out = join(tmp, 'bundle.cpm');
     let report;
@@ -79,7 +93,7 @@ export function modelFiles(dir) {
       const p = join(d, name);
       if (name.startsWith('.')) continue;
       if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(ya?ml|json)$/i.test(name) && !/(\.input\.json|^input\.json|^package\.json)$/.test(name)) {
+      else if (/\.(ya?ml|json)$/i.test(name) && !/(\.input\.json|\.events\.json|^input\.json|^package\.json)$/.test(name)) {
         out.push({ path: relative(dir, p).split(sep).join('/'), text: readFileSync(p, 'utf8') });
       }
     }

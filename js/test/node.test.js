@@ -7,7 +7,9 @@ import { test } from 'node:test';
 
 import { Engine, build } from '@cpm/engine';
 
-import { modelFiles, nativeBuild, repoRoot, vectorFiles } from './helpers.js';
+import { parseDocument } from 'yaml';
+
+import { modelFiles, nativeBuild, repoRoot, vectorFiles, vectorSources } from './helpers.js';
 import { runVectorFile } from './vectors-runner.js';
 
 const files = vectorFiles();
@@ -22,15 +24,16 @@ test('shared vectors pass in Node, and wasm bundles equal the native ones byte f
     cases += result.cases;
     failures.push(...result.failures);
     if (result.bundle) {
-      const stem = file.path.split('/').pop().replace(/\.yaml$/, '');
-      const model = (await import('yaml')).parseDocument(file.source).get('model');
-      const native = nativeBuild({ file: { path: `${stem}.yaml`, text: model } });
+      // The CLI reads a folder's files sorted by path; build them in that order in wasm too.
+      const sources = vectorSources(file, parseDocument).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      const wasm = await build(sources);
+      const native = nativeBuild({ files: sources });
       if (native === null) failures.push(`${file.path}: builds in wasm but not natively`);
       else {
         compared += 1;
-        if (native.hash !== result.bundle.hash) {
-          failures.push(`${file.path}: bundle hash ${result.bundle.hash} in wasm, ${native.hash} natively`);
-        } else if (Buffer.compare(Buffer.from(native.bytes), Buffer.from(result.bundle.bytes)) !== 0) {
+        if (native.hash !== wasm.bundleHash) {
+          failures.push(`${file.path}: bundle hash ${wasm.bundleHash} in wasm, ${native.hash} natively`);
+        } else if (Buffer.compare(Buffer.from(native.bytes), Buffer.from(wasm.bundle)) !== 0) {
           failures.push(`${file.path}: bundle bytes differ from the native build`);
         }
       }

@@ -108,6 +108,7 @@ export async function runVectorFile(api, file) {
   const doc = parseDocument(source, { intAsBigInt: true, uniqueKeys: false });
   if (doc.errors.length > 0) throw new Error(`${path}: invalid YAML: ${doc.errors[0].message}`);
   const root = doc.contents;
+  if (isMap(get(root, 'files'))) return runProcessFile(api, file, doc);
   const model = str(get(root, 'model'));
   if (model === undefined) throw new Error(`${path}: no \`model\``);
   const failures = [];
@@ -192,4 +193,251 @@ function compareErrors(a, b) {
 
 function dedup(list) {
   return list.filter((x, i) => i === 0 || JSON.stringify(x) !== JSON.stringify(list[i - 1]));
+}
+
+// ---- Process vectors (`files` + `cases` of steps), as `run_process_file` natively. ----
+
+/** A JSON number kept as its text. */
+class Num {
+  constructor(text) {
+    this.text = text;
+  }
+}
+
+/** Parses JSON text keeping numbers as text (`Num`) and objects as `Map` in document order. */
+export function parseExact(text) {
+  let i = 0;
+  const ws = () => {
+    while (' \t\n\r'.includes(text[i]) && i < text.length) i += 1;
+  };
+  const value = () => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i += 1;
+      const map = new Map();
+      ws();
+      if (text[i] === '}') {
+        i += 1;
+        return map;
+      }
+      for (;;) {
+        ws();
+        const key = string();
+        ws();
+        if (text[i] !== ':') throw new Error(`expected \`:\` at ${i}`);
+        i += 1;
+        map.set(key, value());
+        ws();
+        if (text[i] === ',') i += 1;
+        else if (text[i] === '}') {
+          i += 1;
+          return map;
+        } else throw new Error(`expected \`,\` or \`}\` at ${i}`);
+      }
+    }
+    if (c === '[') {
+      i += 1;
+      const items = [];
+      ws();
+      if (text[i] === ']') {
+        i += 1;
+        return items;
+      }
+      for (;;) {
+        items.push(value());
+        ws();
+        if (text[i] === ',') i += 1;
+        else if (text[i] === ']') {
+          i += 1;
+          return items;
+        } else throw new Error(`expected \`,\` or \`]\` at ${i}`);
+      }
+    }
+    if (c === '"') return string();
+    for (const [word, v] of [['true', true], ['false', false], ['null', null]]) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return v;
+      }
+    }
+    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i));
+    if (!m) throw new Error(`unexpected \`${c}\` at ${i}`);
+    i += m[0].length;
+    return new Num(m[0]);
+  };
+  const string = () => {
+    if (text[i] !== '"') throw new Error(`expected a string at ${i}`);
+    let j = i + 1;
+    while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+    const s = JSON.parse(text.slice(i, j + 1));
+    i = j + 1;
+    return s;
+  };
+  const v = value();
+  ws();
+  if (i !== text.length) throw new Error(`trailing text at ${i}`);
+  return v;
+}
+
+/**
+ * The canonical text of a number (as `canonical::to_string`): exact decimal, no exponent,
+ * no trailing zeros, `-0` → `0`; numbers beyond 28 significant digits keep their text.
+ */
+export function canonicalNumber(text) {
+  const m = /^(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/.exec(text);
+  if (!m) return text;
+  const [, sign, int, frac = '', exp = '0'] = m;
+  let digits = `${int}${frac}`.replace(/^0+/, '');
+  let scale = frac.length - Number(exp);
+  if (digits === '') return '0';
+  const trimmed = digits.replace(/0+$/, '');
+  scale -= digits.length - trimmed.length;
+  digits = trimmed;
+  if (digits.length > 28 || scale > 28) return text;
+  if (scale <= 0) return `${sign}${digits}${'0'.repeat(-scale)}`;
+  if (digits.length > scale) return `${sign}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+  return `${sign}0.${'0'.repeat(scale - digits.length)}${digits}`;
+}
+
+/** Compares strings by code point, as Rust sorts `String`s. */
+function byCodePoint(a, b) {
+  const x = [...a].map((c) => c.codePointAt(0));
+  const y = [...b].map((c) => c.codePointAt(0));
+  for (let k = 0; k < Math.min(x.length, y.length); k += 1) if (x[k] !== y[k]) return x[k] - y[k];
+  return x.length - y.length;
+}
+
+/** Canonical JSON text of a `parseExact` value. */
+export function canonical(v) {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof Num) return canonicalNumber(v.text);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const keys = [...v.keys()].sort(byCodePoint);
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(v.get(k))}`).join(',')}}`;
+}
+
+/** Whether `actual` contains `expected` (objects by key, arrays by element and length, scalars canonically). */
+function subset(expected, actual, path) {
+  if (expected instanceof Map && actual instanceof Map) {
+    for (const [k, ev] of expected) {
+      if (!actual.has(k)) return `${path}.${k}: missing`;
+      const why = subset(ev, actual.get(k), `${path}.${k}`);
+      if (why) return why;
+    }
+    return null;
+  }
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    if (expected.length !== actual.length) {
+      return `${path}: ${actual.length} items, expected ${expected.length}: ${canonical(actual)}`;
+    }
+    for (let k = 0; k < expected.length; k += 1) {
+      const why = subset(expected[k], actual[k], `${path}[${k}]`);
+      if (why) return why;
+    }
+    return null;
+  }
+  const [e, a] = [canonical(expected), canonical(actual)];
+  return e === a ? null : `${path}: ${a}, expected ${e}`;
+}
+
+/** Runs one process vector file; same result shape as `runVectorFile`. */
+async function runProcessFile(api, file, doc) {
+  const { path, source } = file;
+  const filesNode = get(doc.contents, 'files');
+  const files = filesNode.items.map((pair) => {
+    const [name, text] = [str(pair.key), str(pair.value)];
+    if (name === undefined || text === undefined) throw new Error(`${path}: \`files\` maps names to texts`);
+    return { path: name, text };
+  });
+  const built = await api.build(files);
+  const failures = [];
+  const expectedErrors = get(doc.contents, 'build-errors');
+  if (isSeq(expectedErrors)) {
+    const key = (e) => JSON.stringify(e);
+    const want = expectedErrors.items
+      .map((e) => [str(get(e, 'file')) ?? '', str(get(e, 'code')) ?? '', Number(get(e, 'line')?.value ?? 0)])
+      .sort(compareTriples);
+    if (built.type === 'success') failures.push(`${path}: built, but errors were expected`);
+    else {
+      const got = built.errors
+        .map((d) => [d.location ? d.location.file : '', d.code, d.location ? d.location.line : 0])
+        .sort(compareTriples);
+      if (want.map(key).join() !== got.map(key).join()) {
+        failures.push(`${path}: build errors differ\n      expected: ${JSON.stringify(want)}\n      actual:   ${JSON.stringify(got)}`);
+      }
+    }
+    return { cases: 1, failures, bundle: null };
+  }
+  const cases = get(doc.contents, 'cases');
+  const caseNodes = isSeq(cases) ? cases.items : [];
+  if (built.type !== 'success') {
+    failures.push(`${path}: does not build: ${JSON.stringify(built.errors.map((d) => [d.location?.file, d.code, d.location?.line]))}`);
+    return { cases: caseNodes.length || 1, failures, bundle: null };
+  }
+  const engine = await api.Engine.load(built.bundle);
+  try {
+    for (const c of caseNodes) {
+      const where = `${path} / ${str(get(c, 'name')) ?? '?'}`;
+      const held = []; // [alias, case], in the order they were started
+      const steps = get(c, 'steps');
+      if (!isSeq(steps)) throw new Error(`${where}: case has no \`steps\``);
+      for (const [i, step] of steps.items.entries()) {
+        const op = str(get(step, 'op'));
+        if (op === undefined) throw new Error(`${where}: step has no \`op\``);
+        const alias = str(get(step, 'case')) ?? 'main';
+        let request = parseExact(yamlToJsonText(get(step, 'request'), source));
+        if (request === null) request = new Map();
+        if (!(request instanceof Map)) throw new Error(`${where}: request is not a mapping`);
+        const current = held.find(([a]) => a === alias)?.[1];
+        if (op === 'apply' && !request.has('case')) request.set('case', current ?? null);
+        if (op === 'replay' && !request.has('events')) {
+          request.set('events', current instanceof Map && current.has('events') ? current.get('events') : null);
+        }
+        if ((op === 'tasks' || op === 'kpis') && !request.has('cases')) request.set('cases', held.map(([, h]) => h));
+        const answerText = engine.processJson(op, canonical(request));
+        const answer = parseExact(answerText);
+        if (isMap(step) && step.has('expect')) {
+          const why = subset(parseExact(yamlToJsonText(get(step, 'expect'), source)), answer, 'answer');
+          if (why) {
+            failures.push(`${where}, step ${i + 1} (${op}): ${why}\n      answer: ${answerText}`);
+            break;
+          }
+        }
+        const other = str(get(step, 'replays-to'));
+        if (other !== undefined) {
+          const strip = (v) => {
+            if (!(v instanceof Map)) return v ?? null;
+            const copy = new Map(v);
+            copy.delete('sla');
+            return copy;
+          };
+          const got = canonical(strip(answer instanceof Map ? answer.get('case') : null));
+          const want = canonical(strip(held.find(([a]) => a === other)?.[1]));
+          if (got !== want) {
+            failures.push(`${where}, step ${i + 1}: replay differs from case \`${other}\`\n      replayed: ${got}\n      case:     ${want}`);
+            break;
+          }
+        }
+        if ((op === 'start' || op === 'apply') && answer instanceof Map && answer.get('type') === 'success') {
+          const caseJson = answer.has('case') ? answer.get('case') : null;
+          const slot = held.find(([a]) => a === alias);
+          if (slot) slot[1] = caseJson;
+          else held.push([alias, caseJson]);
+        }
+      }
+    }
+    return { cases: caseNodes.length, failures, bundle: { hash: built.bundleHash, bytes: built.bundle } };
+  } finally {
+    engine.free();
+  }
+}
+
+function compareTriples(a, b) {
+  for (let k = 0; k < 3; k += 1) {
+    if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
+  }
+  return 0;
 }

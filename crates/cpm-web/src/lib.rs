@@ -55,24 +55,14 @@ impl Engine {
     /// in `errors`: `malformed-request` (input not JSON data, unknown option),
     /// `unknown-decision`, `invalid-input`, `input-type`, `hit-policy-violation`, ….
     pub fn decide(&self, name: &str, input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-        let answer = from_js(input)
-            .and_then(|input| Ok((input, from_js(options)?)))
+        let answer = from_js(input, "input")
+            .and_then(|input| Ok((input, from_js(options, "options")?)))
             .and_then(|(input, options)| request(name, input, options))
             .map_or_else(
                 |e| api::failure(vec![e]),
                 |req| api::decide(&self.inner, &req, Limits::default()),
             );
-        let errors = answer
-            .get("errors")
-            .map(|e| serde_json::from_value::<Vec<ErrorDetail>>(e.clone()));
-        match errors {
-            Some(Ok(errors)) => match errors.first() {
-                Some(first) => Err(js_error(first, Some(&errors))),
-                None => Err(js_error(&malformed("the answer has no errors"), None)),
-            },
-            Some(Err(e)) => Err(js_error(&malformed(&e.to_string()), None)),
-            None => js_sys::JSON::parse(&canonical::to_string(&answer)),
-        }
+        answer_to_js(&answer)
     }
 
     /// Evaluates decision `name` for input data given as JSON text (numbers read from
@@ -83,12 +73,71 @@ impl Engine {
         let input = serde_json::from_str::<serde_json::Value>(input_json)
             .map_err(|e| malformed(&format!("the input is not valid JSON: {e}")));
         let answer = input
-            .and_then(|input| request(name, input, from_js(options)?))
+            .and_then(|input| request(name, input, from_js(options, "options")?))
             .map_or_else(
                 |e| api::failure(vec![e]),
                 |req| api::decide(&self.inner, &req, Limits::default()),
             );
         canonical::to_string(&answer)
+    }
+
+    /// The processes a contact starts: `request` is `{ contact }` (see `docs/processes.md`).
+    ///
+    /// # Errors
+    /// An `Error` with the first failure's `code`, `detail` and `path`, every failure in
+    /// `errors`.
+    pub fn intake(&self, request: JsValue) -> Result<JsValue, JsValue> {
+        call(request, |r| api::intake_json_str(&self.inner, r))
+    }
+
+    /// [`Engine::intake`] on JSON text, answering canonical JSON text.
+    #[wasm_bindgen(js_name = intakeJson)]
+    pub fn intake_json(&self, request: &str) -> String {
+        api::intake_json_str(&self.inner, request)
+    }
+
+    /// Starts a case: `request` is `{ process, key, now, data?, contact?, id? }`.
+    ///
+    /// # Errors
+    /// As [`Engine::intake`]; a data problem gives one error per field, each with its `path`.
+    #[wasm_bindgen(js_name = startCase)]
+    pub fn start_case(&self, request: JsValue) -> Result<JsValue, JsValue> {
+        call(request, |r| api::start_case_json_str(&self.inner, r))
+    }
+
+    /// [`Engine::start_case`] on JSON text, answering canonical JSON text.
+    #[wasm_bindgen(js_name = startCaseJson)]
+    pub fn start_case_json(&self, request: &str) -> String {
+        api::start_case_json_str(&self.inner, request)
+    }
+
+    /// Applies an event to a case: `request` is `{ case, event, now }`.
+    ///
+    /// # Errors
+    /// As [`Engine::intake`].
+    #[wasm_bindgen(js_name = applyEvent)]
+    pub fn apply_event(&self, request: JsValue) -> Result<JsValue, JsValue> {
+        call(request, |r| api::apply_event_json_str(&self.inner, r))
+    }
+
+    /// [`Engine::apply_event`] on JSON text, answering canonical JSON text.
+    #[wasm_bindgen(js_name = applyEventJson)]
+    pub fn apply_event_json(&self, request: &str) -> String {
+        api::apply_event_json_str(&self.inner, request)
+    }
+
+    /// Rebuilds a case from its events: `request` is `{ events, now? }`.
+    ///
+    /// # Errors
+    /// As [`Engine::intake`].
+    pub fn replay(&self, request: JsValue) -> Result<JsValue, JsValue> {
+        call(request, |r| api::replay_json_str(&self.inner, r))
+    }
+
+    /// [`Engine::replay`] on JSON text, answering canonical JSON text.
+    #[wasm_bindgen(js_name = replayJson)]
+    pub fn replay_json(&self, request: &str) -> String {
+        api::replay_json_str(&self.inner, request)
     }
 
     /// The bundle's decisions: `{ bundleHash, decisions: [{ name, model, kind, type,
@@ -99,6 +148,36 @@ impl Engine {
     pub fn decisions(&self) -> Result<JsValue, JsValue> {
         js_sys::JSON::parse(&canonical::to_string(&api::describe(&self.inner)))
     }
+}
+
+/// The open tasks of some cases: `request` is `{ cases, now, queue? }`.
+///
+/// # Errors
+/// An `Error` with the first failure's `code`, `detail` and `path`, every failure in `errors`.
+#[wasm_bindgen]
+pub fn tasks(request: JsValue) -> Result<JsValue, JsValue> {
+    call(request, api::tasks_json_str)
+}
+
+/// [`tasks`] on JSON text, answering canonical JSON text.
+#[wasm_bindgen(js_name = tasksJson)]
+pub fn tasks_json(request: &str) -> String {
+    api::tasks_json_str(request)
+}
+
+/// KPIs of some cases per process: `request` is `{ cases, now }`.
+///
+/// # Errors
+/// As [`tasks`].
+#[wasm_bindgen]
+pub fn kpis(request: JsValue) -> Result<JsValue, JsValue> {
+    call(request, api::kpis_json_str)
+}
+
+/// [`kpis`] on JSON text, answering canonical JSON text.
+#[wasm_bindgen(js_name = kpisJson)]
+pub fn kpis_json(request: &str) -> String {
+    api::kpis_json_str(request)
 }
 
 /// One source file for [`build`].
@@ -193,6 +272,34 @@ fn request(
         .map_err(|e| malformed(&format!("bad decision options: {e}")))
 }
 
+/// Runs a `_json_str` operation on a request object and returns its answer as an object.
+fn call(request: JsValue, op: impl FnOnce(&str) -> String) -> Result<JsValue, JsValue> {
+    let request = from_js(request, "request").map_err(|e| js_error(&e, None))?;
+    let text = op(&request.to_string());
+    let answer = serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| js_error(&malformed(&e.to_string()), None))?;
+    answer_to_js(&answer)
+}
+
+/// A success answer as an object parsed from its canonical JSON; a failure as a thrown
+/// `Error` with the first error's fields and every error in `errors`.
+fn answer_to_js(answer: &serde_json::Value) -> Result<JsValue, JsValue> {
+    if answer.get("type").and_then(serde_json::Value::as_str) != Some("failure") {
+        return js_sys::JSON::parse(&canonical::to_string(answer));
+    }
+    let errors = answer
+        .get("errors")
+        .map(|e| serde_json::from_value::<Vec<ErrorDetail>>(e.clone()));
+    match errors {
+        Some(Ok(errors)) => match errors.first() {
+            Some(first) => Err(js_error(first, Some(&errors))),
+            None => Err(js_error(&malformed("the failure has no errors"), None)),
+        },
+        Some(Err(e)) => Err(js_error(&malformed(&e.to_string()), None)),
+        None => Err(js_error(&malformed("the failure has no errors"), None)),
+    }
+}
+
 fn malformed(message: &str) -> ErrorDetail {
     ErrorDetail::new("malformed-request", message)
 }
@@ -221,11 +328,12 @@ fn js_error(e: &ErrorDetail, all: Option<&[ErrorDetail]>) -> JsValue {
     error.into()
 }
 
-/// JSON data from a JS value (`undefined` and `null` are JSON null).
-fn from_js(value: JsValue) -> Result<serde_json::Value, ErrorDetail> {
+/// JSON data from a JS value (`undefined` and `null` are JSON null); `what` names the
+/// value in the error message.
+fn from_js(value: JsValue, what: &str) -> Result<serde_json::Value, ErrorDetail> {
     JsonData { depth: 0 }
         .deserialize(serde_wasm_bindgen::Deserializer::from(value))
-        .map_err(|e| malformed(&format!("the input is not JSON data: {e}")))
+        .map_err(|e| malformed(&format!("the {what} is not JSON data: {e}")))
 }
 
 /// Reads one JSON value from any self-describing deserializer, keeping numbers as decimal
