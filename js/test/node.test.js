@@ -2,6 +2,7 @@
 // objects, and exact numbers. Run with `npm test` after `npm run build`.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -17,11 +18,13 @@ const files = vectorFiles();
 test('shared vectors pass in Node, and wasm bundles equal the native ones byte for byte', async (t) => {
   assert.ok(files.length > 0, 'no vector files');
   let cases = 0;
+  let processCases = 0;
   let compared = 0;
   const failures = [];
   for (const file of files) {
     const result = await runVectorFile({ build, Engine }, file);
     cases += result.cases;
+    if (file.path.split('/').includes('processes')) processCases += result.cases;
     failures.push(...result.failures);
     if (result.bundle) {
       // The CLI reads a folder's files sorted by path; build them in that order in wasm too.
@@ -39,10 +42,11 @@ test('shared vectors pass in Node, and wasm bundles equal the native ones byte f
       }
     }
   }
-  const line = `vectors (node): ${files.length} files, ${cases} cases, ${compared} bundles compared with native, ${failures.length} failures`;
+  const line = `vectors (node): ${files.length} files, ${cases} cases (${processCases} process cases), ${compared} bundles compared with native, ${failures.length} failures`;
   t.diagnostic(line);
   assert.deepEqual(failures, []);
   assert.ok(cases >= 150, `only ${cases} vector cases`);
+  if (!process.env.CPM_VECTORS_DIR) assert.ok(processCases >= 40, `only ${processCases} process cases`);
 });
 
 /** An engine for the example rules folder, built in wasm. */
@@ -196,4 +200,44 @@ test('build reports diagnostics as data', async () => {
   assert.equal(built.errors[0].severity, 'error');
   assert.equal(built.errors[0].location.file, 'bad.yaml');
   assert.equal(built.errors[0].location.line, 3);
+});
+
+test('process operations take and give objects; data problems throw one error per field', async () => {
+  const engine = await customerEngine();
+  const events = JSON.parse(readFileSync(join(repoRoot, 'examples', 'customer', 'complaint.events.json'), 'utf8'));
+  const [started, claimed, completed] = events;
+  const start = engine.startCase({ process: 'complaint', key: started.key, now: started.at, data: started.data });
+  assert.equal(start.type, 'success');
+  assert.ok(Array.isArray(start.effects));
+  let state = start.case;
+  for (const event of [claimed, completed]) {
+    const applied = engine.apply(state, event, event.at);
+    assert.equal(applied.applied, true);
+    state = applied.case;
+  }
+  const again = engine.apply(state, claimed, claimed.at);
+  assert.equal(again.applied, false, 'the same idempotency key applies once');
+  const replayed = engine.replay(state.events).case;
+  const { sla: _a, ...replayedRest } = replayed;
+  const { sla: _b, ...stateRest } = state;
+  assert.deepEqual(replayedRest, stateRest);
+  // The same through JSON text gives the canonical answer the object was parsed from.
+  const text = engine.processJson('replay', JSON.stringify({ events: state.events }));
+  assert.deepEqual(JSON.parse(text), engine.replay(state.events));
+  assert.equal(engine.tasks([state], { now: completed.at }).type, 'success');
+  assert.ok(Array.isArray(engine.kpis([state], completed.at).processes));
+
+  const { 'Customer Email': _email, ...withoutEmail } = started.data;
+  const bad = thrown(() =>
+    engine.startCase({ process: 'complaint', key: 'k-2', now: started.at, data: { ...withoutEmail, 'Customer Tier': 'bronze' } }),
+  );
+  assert.equal(bad.name, 'CpmError');
+  const byPath = Object.fromEntries(bad.errors.map((e) => [e.path, e.code]));
+  assert.equal(byPath['Customer Email'], 'missing-field');
+  assert.equal(byPath['Customer Tier'], 'invalid-field');
+  assert.equal(bad.code, bad.errors[0].code);
+  assert.equal(bad.path, bad.errors[0].path);
+  assert.equal(thrown(() => engine.apply(state, { type: 'nonsense' }, completed.at)).name, 'CpmError');
+  assert.throws(() => engine.processJson('launch', '{}'), TypeError);
+  engine.free();
 });

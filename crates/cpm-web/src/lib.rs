@@ -4,8 +4,12 @@
 //! converts values and errors and makes no decision of its own. The npm package in `js/`
 //! wraps the generated glue.
 //!
-//! Numbers stay exact decimals: answers cross as canonical JSON text
-//! ([`Engine::decide_json`]) or as objects parsed from that same text ([`Engine::decide`]);
+//! Every operation of the boundary is here twice: taking and giving JS objects
+//! ([`Engine::decide`], [`Engine::start_case`], …) and taking and giving JSON text
+//! ([`Engine::decide_json`], [`Engine::start_case_json`], …).
+//!
+//! Numbers stay exact decimals: answers cross as canonical JSON text or as objects parsed
+//! from that same text;
 //! a JS number in an input object becomes the shortest decimal that reads back as the
 //! same double (what `String(0.1)` gives), so inputs needing more than 15 significant
 //! digits must be passed as JSON text. Failures become JS `Error` objects with `code`,
@@ -22,7 +26,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-/// A loaded bundle, ready to answer decision requests.
+/// A loaded bundle, ready to answer decision requests and run process operations.
 #[wasm_bindgen]
 pub struct Engine {
     inner: cpm_core::decide::Engine,
