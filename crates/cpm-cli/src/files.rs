@@ -7,83 +7,19 @@ use cpm_core::compile::SourceText;
 
 use crate::CliError;
 
-/// Folders never searched for model files.
-const SKIPPED_DIRS: &[&str] = &["target", "node_modules"];
-
-/// Whether `path` names a model file by its extension.
+/// Whether `path` names a source file by its name.
 pub fn is_source(path: &Path) -> bool {
-    matches!(
-        path.extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("yaml" | "yml" | "json")
-    )
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(cpm_core::source::is_source_file_name)
 }
 
-/// Every model file under `root` (or `root` itself if it is a file), sorted by path, with
-/// paths relative to `root` using `/`.
+/// Every source file under `root` (or `root` itself if it is a file), sorted by path.
 pub fn read_sources(root: &Path) -> Result<Vec<SourceText>, CliError> {
-    let mut out = Vec::new();
-    if root.is_file() {
-        let name = root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        out.push(SourceText {
-            path: name,
-            text: read_text(root)?,
-        });
-        return Ok(out);
-    }
-    walk(root, root, &mut out)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceText>) -> Result<(), CliError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| CliError::Read {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            if !SKIPPED_DIRS.contains(&name.as_str()) {
-                walk(root, &path, out)?;
-            }
-        } else if is_source(&path) && !is_data_file(&name) {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push(SourceText {
-                path: rel,
-                text: read_text(&path)?,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// JSON files that sit beside rules but are not models (sample inputs, event lists for
-/// `cpm simulate`, package manifests).
-fn is_data_file(name: &str) -> bool {
-    name.ends_with(".input.json")
-        || name.ends_with(".events.json")
-        || name == "input.json"
-        || name == "package.json"
+    cpm_files::read_rules(root).map_err(|e| CliError::Read {
+        path: e.path.display().to_string(),
+        source: e.source,
+    })
 }
 
 fn read_text(path: &Path) -> Result<String, CliError> {

@@ -411,11 +411,9 @@ fn pieces(cells: &[Set], domain: Option<&Set>) -> Option<Vec<Piece>> {
     }
     if discrete {
         let mut atoms = BTreeSet::new();
-        let mut open = false;
         for s in all {
-            if let Set::Discrete { values, complement } = s {
+            if let Set::Discrete { values, .. } = s {
                 atoms.extend(values.iter().cloned());
-                open |= *complement;
             }
         }
         let mut out: Vec<Piece> = Vec::new();
@@ -431,7 +429,8 @@ fn pieces(cells: &[Set], domain: Option<&Set>) -> Option<Vec<Piece>> {
                     atoms.insert(Atom::Bool(true));
                 }
                 out.extend(atoms.into_iter().map(Piece::Value));
-                if open {
+                // Without declared input values, a text column may hold any other value too.
+                if !booleans_only {
                     out.push(Piece::Other);
                 }
             }

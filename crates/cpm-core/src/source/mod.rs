@@ -160,6 +160,25 @@ impl Format {
     }
 }
 
+/// Whether a file with this name, found while walking a rules folder, is a source file to
+/// compile: `.yaml`, `.yml` or `.json` (any case), except data files that live beside rules —
+/// sample inputs (`input.json`, `*.input.json`), event lists (`*.events.json`) and
+/// `package.json`. Every adapter that walks folders (CLI, edge build) uses this rule.
+pub fn is_source_file_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let data = lower == "input.json"
+        || lower == "package.json"
+        || lower.ends_with(".input.json")
+        || lower.ends_with(".events.json");
+    !data && !lower.starts_with('.') && Format::from_path(&lower).is_some()
+}
+
+/// Whether a folder with this name is skipped while walking a rules folder: hidden folders,
+/// `target` and `node_modules`.
+pub fn is_skipped_dir_name(name: &str) -> bool {
+    name.starts_with('.') || name == "target" || name == "node_modules"
+}
+
 /// Loads a source file from its contents, choosing YAML or JSON by the extension of `path`.
 ///
 /// `path` is only used to pick the format and to name the file in every [`Loc`].

@@ -1,0 +1,64 @@
+//! The Spin HTTP component: reads a request off `wasi:http/incoming-handler@0.2.0`, answers
+//! it with [`crate::service::handle`], writes the reply back.
+//!
+//! Pipeline position: the outermost layer, only I/O. The body is read in chunks and reading
+//! stops as soon as it is over [`MAX_BODY_BYTES`] (a larger `Content-Length` is refused
+//! without reading).
+
+use futures::StreamExt;
+use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http_component;
+
+use crate::service::{self, Body, MAX_BODY_BYTES, Request};
+use crate::source;
+
+/// Answers one HTTP request.
+#[http_component]
+async fn handle(req: IncomingRequest) -> Response {
+    let method = req.method().to_string();
+    let path_and_query = req.path_with_query().unwrap_or_else(|| "/".to_owned());
+    let headers = req.headers().entries();
+    let declared = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| std::str::from_utf8(value).ok())
+        .and_then(|text| text.trim().parse::<u64>().ok());
+    let body = if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        Body::TooLarge
+    } else {
+        read_body(req).await
+    };
+    let request = Request {
+        method,
+        path_and_query,
+        headers,
+        body,
+    };
+    let reply = service::handle(&request, source::active());
+    let length = reply.body.len().to_string();
+    let mut builder = Response::builder();
+    builder.status(reply.status);
+    for (name, value) in reply.headers {
+        builder.header(name, value);
+    }
+    builder.header("content-length", length);
+    builder.body(reply.body).build()
+}
+
+/// Reads the body, stopping once it is over the limit.
+async fn read_body(req: IncomingRequest) -> Body {
+    let mut stream = req.into_body_stream();
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(bytes) => {
+                if body.len() + bytes.len() > MAX_BODY_BYTES {
+                    return Body::TooLarge;
+                }
+                body.extend_from_slice(&bytes);
+            }
+            Err(_) => return Body::Unreadable,
+        }
+    }
+    Body::Complete(body)
+}

@@ -1,0 +1,130 @@
+//! RFC 9457 problem documents: every error answer of the edge.
+//!
+//! Pipeline position: the last step of a failed request. Each problem has a stable `type`
+//! (`https://cpm.dev/problems/<code>`, where `<code>` is the core's error code or one of the
+//! edge's own codes below), a `title` fixed per type, the HTTP `status`, a `detail` a person
+//! can act on, and the failing input `path` when there is one.
+
+/// The prefix of every problem `type`.
+pub const TYPE_PREFIX: &str = "https://cpm.dev/problems/";
+
+/// The media type of problem documents.
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// No route has this path.
+pub const NOT_FOUND: &str = "not-found";
+/// The route exists, but not for this method.
+pub const METHOD_NOT_ALLOWED: &str = "method-not-allowed";
+/// The body is not valid JSON or MessagePack, or could not be read.
+pub const MALFORMED_BODY: &str = "malformed-body";
+/// The body's content type is neither JSON nor MessagePack.
+pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported-media-type";
+/// The body is over the size limit.
+pub const BODY_TOO_LARGE: &str = "body-too-large";
+/// A query parameter is unknown or has a bad value.
+pub const BAD_QUERY: &str = "bad-query";
+/// The decision name in the path is not valid percent-encoded UTF-8.
+pub const BAD_PATH: &str = "bad-path";
+/// The bundle could not be loaded (a deployment problem, not the client's).
+pub const BUNDLE_UNAVAILABLE: &str = "bundle-unavailable";
+/// The core answered with a shape the edge does not know (a version mismatch).
+pub const INTERNAL: &str = "internal";
+
+/// One problem document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The stable code; the `type` is [`TYPE_PREFIX`] followed by it.
+    pub code: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong and what to do about it.
+    pub detail: String,
+    /// The failing input path, for input errors.
+    pub path: Option<String>,
+}
+
+impl Problem {
+    /// A problem with `code`, `status` and `detail`.
+    pub fn new(code: impl Into<String>, status: u16, detail: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            status,
+            detail: detail.into(),
+            path: None,
+        }
+    }
+
+    /// The problem's `type` URI.
+    pub fn type_uri(&self) -> String {
+        format!("{TYPE_PREFIX}{}", self.code)
+    }
+
+    /// The problem as a JSON value (write it with `cpm_core::canonical::to_string`).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut obj = serde_json::Map::new();
+        obj.insert("type".into(), self.type_uri().into());
+        obj.insert("title".into(), title(&self.code).into());
+        obj.insert("status".into(), self.status.into());
+        obj.insert("detail".into(), self.detail.clone().into());
+        if let Some(path) = &self.path {
+            obj.insert("path".into(), path.clone().into());
+        }
+        serde_json::Value::Object(obj)
+    }
+}
+
+/// The short, fixed summary of a problem type (RFC 9457 `title`).
+fn title(code: &str) -> &'static str {
+    match code {
+        NOT_FOUND => "Not found",
+        METHOD_NOT_ALLOWED => "Method not allowed",
+        MALFORMED_BODY => "Malformed request body",
+        UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
+        BODY_TOO_LARGE => "Request body too large",
+        BAD_QUERY => "Invalid query parameter",
+        BAD_PATH => "Invalid path",
+        BUNDLE_UNAVAILABLE => "Bundle unavailable",
+        "unknown-decision" => "Unknown decision",
+        "invalid-input" => "Invalid input document",
+        "input-type" => "Input does not fit its type",
+        "hit-policy-violation" => "Hit policy violation",
+        "fuel-exhausted" => "Evaluation budget exhausted",
+        "depth-exceeded" => "Evaluation nested too deeply",
+        "too-large" => "Value too large",
+        _ => "Decision failed",
+    }
+}
+
+/// The HTTP status of a decision error code from the core: 404 for an unknown decision,
+/// 422 for everything else (the request is well-formed, but these inputs cannot be decided
+/// by these rules: a type error, a hit policy violation, an exhausted budget).
+pub fn decision_status(code: &str) -> u16 {
+    if code == "unknown-decision" { 404 } else { 422 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_document_has_stable_members() {
+        let mut p = Problem::new(
+            "input-type",
+            422,
+            "input `Age` must be number, found string",
+        );
+        p.path = Some("Age".into());
+        assert_eq!(
+            cpm_core::canonical::to_string(&p.to_json()),
+            r#"{"detail":"input `Age` must be number, found string","path":"Age","status":422,"title":"Input does not fit its type","type":"https://cpm.dev/problems/input-type"}"#
+        );
+    }
+
+    #[test]
+    fn decision_errors_map_to_404_and_422() {
+        assert_eq!(decision_status("unknown-decision"), 404);
+        assert_eq!(decision_status("input-type"), 422);
+        assert_eq!(decision_status("hit-policy-violation"), 422);
+        assert_eq!(decision_status("fuel-exhausted"), 422);
+    }
+}
