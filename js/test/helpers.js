@@ -85,15 +85,23 @@ export function nativeBuild({ dir, files }) {
   }
 }
 
-/** The model files of a rules folder as the CLI reads them (sorted, relative paths). */
+/**
+ * The source files of a rules folder as the CLI reads them (core's `is_source_file_name` and
+ * `is_skipped_dir_name`): sorted, paths relative with `/`.
+ */
 export function modelFiles(dir) {
   const out = [];
   const walk = (d) => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
-      if (name.startsWith('.')) continue;
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(ya?ml|json)$/i.test(name) && !/(\.input\.json|\.events\.json|^input\.json|^package\.json)$/.test(name)) {
+      const lower = name.toLowerCase();
+      if (statSync(p).isDirectory()) {
+        if (!(name.startsWith('.') || name === 'target' || name === 'node_modules')) walk(p);
+      } else if (
+        !lower.startsWith('.') &&
+        /\.(ya?ml|json)$/.test(lower) &&
+        !/(^input\.json|^package\.json|\.input\.json|\.events\.json)$/.test(lower)
+      ) {
         out.push({ path: relative(dir, p).split(sep).join('/'), text: readFileSync(p, 'utf8') });
       }
     }
