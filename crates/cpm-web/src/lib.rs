@@ -1,0 +1,442 @@
+//! The cpm engine for browsers and Node: `cpm_core::api` through wasm-bindgen.
+//!
+//! Pipeline position: an adapter after `api`, like the CLI and the edge component. It
+//! converts values and errors and makes no decision of its own. The npm package in `js/`
+//! wraps the generated glue.
+//!
+//! Every operation of the boundary is here twice: taking and giving JS objects
+//! ([`Engine::decide`], [`Engine::start_case`], …) and taking and giving JSON text
+//! ([`Engine::decide_json`], [`Engine::start_case_json`], …).
+//!
+//! Numbers stay exact decimals: answers cross as canonical JSON text or as objects parsed
+//! from that same text;
+//! a JS number in an input object becomes the shortest decimal that reads back as the
+//! same double (what `String(0.1)` gives), so inputs needing more than 15 significant
+//! digits must be passed as JSON text. Failures become JS `Error` objects with `code`,
+//! `detail`, `path` and `help` fields, in the vocabulary of the core's error codes.
+
+use std::fmt;
+
+use cpm_core::api::{self, BuildAnswer, DecideRequest, ErrorDetail};
+use cpm_core::canonical;
+use cpm_core::compile::SourceText;
+use cpm_core::feel::eval::Limits;
+use cpm_core::value::json::MAX_JSON_DEPTH;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+/// A loaded bundle, ready to answer decision requests and run process operations.
+#[wasm_bindgen]
+pub struct Engine {
+    inner: cpm_core::decide::Engine,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Loads an engine from bundle bytes (as written by `cpm build` or [`build`]).
+    ///
+    /// # Errors
+    /// An `Error` with `code: "bad-bundle"` when the bytes are not a readable bundle.
+    pub fn load(bytes: &[u8]) -> Result<Engine, JsValue> {
+        api::load(bytes)
+            .map(|inner| Engine { inner })
+            .map_err(|e| js_error(&ErrorDetail::from(&e), None))
+    }
+
+    /// The bundle's content hash (lowercase hex SHA-256).
+    #[wasm_bindgen(getter, js_name = bundleHash)]
+    pub fn bundle_hash(&self) -> String {
+        self.inner.hash().to_owned()
+    }
+
+    /// Evaluates decision `name` for the input object; `options` is `{ explain?: boolean }`.
+    /// Returns the success answer (`type`, `decision`, `output`, `bundleHash`,
+    /// `explanation`) as an object parsed from its canonical JSON.
+    ///
+    /// # Errors
+    /// An `Error` with the first failure's `code`, `detail` and `path`, and every failure
+    /// in `errors`: `malformed-request` (input not JSON data, unknown option),
+    /// `unknown-decision`, `invalid-input`, `input-type`, `hit-policy-violation`, ….
+    pub fn decide(&self, name: &str, input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let answer = from_js(input, "input")
+            .and_then(|input| Ok((input, from_js(options, "options")?)))
+            .and_then(|(input, options)| request(name, input, options))
+            .map_or_else(
+                |e| api::failure(vec![e]),
+                |req| api::decide(&self.inner, &req, Limits::default()),
+            );
+        answer_to_js(&answer)
+    }
+
+    /// Evaluates decision `name` for input data given as JSON text (numbers read from
+    /// their exact text) and returns the answer, success or failure, as canonical JSON
+    /// text; `options` is `{ explain?: boolean }`. Never throws for a decision failure.
+    #[wasm_bindgen(js_name = decideJson)]
+    pub fn decide_json(&self, name: &str, input_json: &str, options: JsValue) -> String {
+        let input = serde_json::from_str::<serde_json::Value>(input_json)
+            .map_err(|e| malformed(&format!("the input is not valid JSON: {e}")));
+        let answer = input
+            .and_then(|input| request(name, input, from_js(options, "options")?))
+            .map_or_else(
+                |e| api::failure(vec![e]),
+                |req| api::decide(&self.inner, &req, Limits::default()),
+            );
+        canonical::to_string(&answer)
+    }
+
+    /// The processes a contact starts: `request` is `{ contact }` (see `docs/processes.md`).
+    ///
+    /// # Errors
+    /// An `Error` with the first failure's `code`, `detail` and `path`, every failure in
+    /// `errors`.
+    pub fn intake(&self, request: JsValue) -> Result<JsValue, JsValue> {
+        call(request, |r| api::intake_json_str(&self.inner, r))
+    }
+
+    /// [`Engine::intake`] on JSON text, answering canonical JSON text.
+    #[wasm_bindgen(js_name = intakeJson)]
+    pub fn intake_json(&self, request: &str) -> String {
+        api::intake_json_str(&self.inner, request)
+    }
+
+    /// Starts a case: `request` is `{ process, key, now, data?, contact?, id? }`.
+    ///
+    /// # Errors
+    /// As [`Engine::intake`]; a data problem gives one error per field, each with its `path`.
+    #[wasm_bindgen(js_name = startCase)]
+    pub fn start_case(&self, request: JsValue) -> Result<JsValue, JsValue> {
+        call(request, |r| api::start_case_json_str(&self.inner, r))
+    }
+
+    /// [`Engine::start_case`] on JSON text, answering canonical JSON text.
+    #[wasm_bindgen(js_name = startCaseJson)]
+    pub fn start_case_json(&self, request: &str) -> String {
+        api::start_case_json_str(&self.inner, request)
+    }
+
+    /// Applies an event to a case: `request` is `{ case, event, now }`.
+    ///
+    /// # Errors
+    /// As [`Engine::intake`].
+    #[wasm_bindgen(js_name = applyEvent)]
+    pub fn apply_event(&self, request: JsValue) -> Result<JsValue, JsValue> {
+        call(request, |r| api::apply_event_json_str(&self.inner, r))
+    }
+
+    /// [`Engine::apply_event`] on JSON text, answering canonical JSON text.
+    #[wasm_bindgen(js_name = applyEventJson)]
+    pub fn apply_event_json(&self, request: &str) -> String {
+        api::apply_event_json_str(&self.inner, request)
+    }
+
+    /// Rebuilds a case from its events: `request` is `{ events, now? }`.
+    ///
+    /// # Errors
+    /// As [`Engine::intake`].
+    pub fn replay(&self, request: JsValue) -> Result<JsValue, JsValue> {
+        call(request, |r| api::replay_json_str(&self.inner, r))
+    }
+
+    /// [`Engine::replay`] on JSON text, answering canonical JSON text.
+    #[wasm_bindgen(js_name = replayJson)]
+    pub fn replay_json(&self, request: &str) -> String {
+        api::replay_json_str(&self.inner, request)
+    }
+
+    /// The bundle's decisions: `{ bundleHash, decisions: [{ name, model, kind, type,
+    /// inputs: [{ name, type }] }] }`, sorted by name.
+    ///
+    /// # Errors
+    /// None in practice: the description is always valid JSON.
+    pub fn decisions(&self) -> Result<JsValue, JsValue> {
+        js_sys::JSON::parse(&canonical::to_string(&api::describe(&self.inner)))
+    }
+}
+
+/// The open tasks of some cases: `request` is `{ cases, now, queue? }`.
+///
+/// # Errors
+/// An `Error` with the first failure's `code`, `detail` and `path`, every failure in `errors`.
+#[wasm_bindgen]
+pub fn tasks(request: JsValue) -> Result<JsValue, JsValue> {
+    call(request, api::tasks_json_str)
+}
+
+/// [`tasks`] on JSON text, answering canonical JSON text.
+#[wasm_bindgen(js_name = tasksJson)]
+pub fn tasks_json(request: &str) -> String {
+    api::tasks_json_str(request)
+}
+
+/// KPIs of some cases per process: `request` is `{ cases, now }`.
+///
+/// # Errors
+/// As [`tasks`].
+#[wasm_bindgen]
+pub fn kpis(request: JsValue) -> Result<JsValue, JsValue> {
+    call(request, api::kpis_json_str)
+}
+
+/// [`kpis`] on JSON text, answering canonical JSON text.
+#[wasm_bindgen(js_name = kpisJson)]
+pub fn kpis_json(request: &str) -> String {
+    api::kpis_json_str(request)
+}
+
+/// One source file for [`build`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileIn {
+    path: String,
+    text: String,
+}
+
+/// The outcome of [`build`], without the bundle bytes (added as a `Uint8Array`).
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum BuildOut<'a> {
+    Success {
+        #[serde(rename = "bundleHash")]
+        bundle_hash: &'a str,
+        warnings: &'a [cpm_core::compile::Diagnostic],
+    },
+    Failure {
+        errors: &'a [cpm_core::compile::Diagnostic],
+        warnings: &'a [cpm_core::compile::Diagnostic],
+    },
+}
+
+/// Compiles source files (`[{ path, text }]`, in the cpm source format) into a bundle.
+/// Returns `{ type: "success", bundle: Uint8Array, bundleHash, warnings }` or
+/// `{ type: "failure", errors, warnings }` with the build's diagnostics.
+///
+/// # Errors
+/// An `Error` with `code: "malformed-request"` when `files` is not a list of
+/// `{ path, text }` strings, or `bad-bundle` when the bundle cannot be written.
+#[wasm_bindgen]
+pub fn build(files: JsValue) -> Result<JsValue, JsValue> {
+    let files: Vec<FileIn> = serde_wasm_bindgen::from_value(files).map_err(|e| {
+        js_error(
+            &malformed(&format!("`files` must be a list of {{ path, text }}: {e}")),
+            None,
+        )
+    })?;
+    let files: Vec<SourceText> = files
+        .into_iter()
+        .map(|f| SourceText {
+            path: f.path,
+            text: f.text,
+        })
+        .collect();
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let to_js = |out: BuildOut<'_>| {
+        out.serialize(&serializer)
+            .map_err(|e| js_error(&malformed(&e.to_string()), None))
+    };
+    match api::build(&files) {
+        BuildAnswer::Success { bundle, warnings } => {
+            let bytes = bundle
+                .encode()
+                .map_err(|e| js_error(&ErrorDetail::from(&e), None))?;
+            let out = to_js(BuildOut::Success {
+                bundle_hash: &bundle.hash,
+                warnings: &warnings,
+            })?;
+            let array = js_sys::Uint8Array::from(bytes.as_slice());
+            js_sys::Reflect::set(&out, &"bundle".into(), &array)?;
+            Ok(out)
+        }
+        BuildAnswer::Failure { errors, warnings } => to_js(BuildOut::Failure {
+            errors: &errors,
+            warnings: &warnings,
+        }),
+    }
+}
+
+/// The core's decide request: `options` with the decision's name and input (the core
+/// supplies the defaults of absent options).
+fn request(
+    name: &str,
+    input: serde_json::Value,
+    options: serde_json::Value,
+) -> Result<DecideRequest, ErrorDetail> {
+    let mut map = match options {
+        serde_json::Value::Object(map) => map,
+        serde_json::Value::Null => serde_json::Map::new(),
+        _ => {
+            return Err(malformed(
+                "`options` must be an object such as `{ explain: false }`",
+            ));
+        }
+    };
+    map.insert("decision".into(), name.into());
+    map.insert("input".into(), input);
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| malformed(&format!("bad decision options: {e}")))
+}
+
+/// Runs a `_json_str` operation on a request object and returns its answer as an object.
+fn call(request: JsValue, op: impl FnOnce(&str) -> String) -> Result<JsValue, JsValue> {
+    let request = from_js(request, "request").map_err(|e| js_error(&e, None))?;
+    let text = op(&request.to_string());
+    let answer = serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| js_error(&malformed(&e.to_string()), None))?;
+    answer_to_js(&answer)
+}
+
+/// A success answer as an object parsed from its canonical JSON; a failure as a thrown
+/// `Error` with the first error's fields and every error in `errors`.
+fn answer_to_js(answer: &serde_json::Value) -> Result<JsValue, JsValue> {
+    if answer.get("type").and_then(serde_json::Value::as_str) != Some("failure") {
+        return js_sys::JSON::parse(&canonical::to_string(answer));
+    }
+    let errors = answer
+        .get("errors")
+        .map(|e| serde_json::from_value::<Vec<ErrorDetail>>(e.clone()));
+    match errors {
+        Some(Ok(errors)) => match errors.first() {
+            Some(first) => Err(js_error(first, Some(&errors))),
+            None => Err(js_error(&malformed("the failure has no errors"), None)),
+        },
+        Some(Err(e)) => Err(js_error(&malformed(&e.to_string()), None)),
+        None => Err(js_error(&malformed("the failure has no errors"), None)),
+    }
+}
+
+fn malformed(message: &str) -> ErrorDetail {
+    ErrorDetail::new("malformed-request", message)
+}
+
+/// A JS `Error` whose message is the detail, with `code`, `detail`, `path` and `help`
+/// fields (absent ones `undefined`) and, when given, every error as `errors`.
+fn js_error(e: &ErrorDetail, all: Option<&[ErrorDetail]>) -> JsValue {
+    let error = js_sys::Error::new(&e.message);
+    error.set_name("CpmError");
+    let fields = [
+        ("code", Some(e.code.as_str())),
+        ("detail", Some(e.message.as_str())),
+        ("path", e.path.as_deref()),
+        ("help", e.help.as_deref()),
+    ];
+    for (key, value) in fields {
+        let value = value.map_or(JsValue::UNDEFINED, JsValue::from_str);
+        let _ = js_sys::Reflect::set(&error, &key.into(), &value);
+    }
+    if let Some(all) = all {
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        if let Ok(list) = all.serialize(&serializer) {
+            let _ = js_sys::Reflect::set(&error, &"errors".into(), &list);
+        }
+    }
+    error.into()
+}
+
+/// JSON data from a JS value (`undefined` and `null` are JSON null); `what` names the
+/// value in the error message.
+fn from_js(value: JsValue, what: &str) -> Result<serde_json::Value, ErrorDetail> {
+    JsonData { depth: 0 }
+        .deserialize(serde_wasm_bindgen::Deserializer::from(value))
+        .map_err(|e| malformed(&format!("the {what} is not JSON data: {e}")))
+}
+
+/// Reads one JSON value from any self-describing deserializer, keeping numbers as decimal
+/// text and refusing nesting deeper than the core accepts.
+struct JsonData {
+    depth: usize,
+}
+
+impl JsonData {
+    fn inner<E: serde::de::Error>(&self) -> Result<JsonData, E> {
+        if self.depth >= MAX_JSON_DEPTH {
+            return Err(E::custom(format!(
+                "it nests deeper than {MAX_JSON_DEPTH} levels"
+            )));
+        }
+        Ok(JsonData {
+            depth: self.depth + 1,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for JsonData {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonData {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON data (null, boolean, number, string, array or object)")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    /// A double becomes the shortest decimal text that reads back as it, written like JS
+    /// `String(x)`: plain between 1e-7 and 1e21, with an exponent outside.
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if !v.is_finite() {
+            return Err(E::custom(format!("`{v}` is not a finite number")));
+        }
+        let magnitude = v.abs();
+        let text = if magnitude == 0.0 || (1e-7..1e21).contains(&magnitude) {
+            format!("{v}")
+        } else {
+            format!("{v:e}")
+        };
+        text.parse::<serde_json::Number>()
+            .map(serde_json::Value::Number)
+            .map_err(|e| E::custom(format!("number `{text}`: {e}")))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self.inner()?)? {
+            items.push(item);
+        }
+        Ok(items.into())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut obj = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(self.inner()?)?;
+            obj.insert(key, value);
+        }
+        Ok(obj.into())
+    }
+}

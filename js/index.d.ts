@@ -1,0 +1,163 @@
+// Types of @cpm/engine (index.js and node.js export the same API).
+
+/** Bundle bytes as written by `cpm build` or `build()`. */
+export type BundleBytes = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** Where the wasm comes from: a URL, a fetch `Response`, its bytes, or a compiled module. */
+export type WasmSource =
+  | string
+  | URL
+  | Response
+  | Promise<Response>
+  | BufferSource
+  | WebAssembly.Module;
+
+/** Options of one decision request. */
+export interface DecideOptions {
+  /** Include the explanation (default `true`). */
+  explain?: boolean;
+}
+
+/** A rule that contributed to a table's result. */
+export interface FiredRule {
+  /** 1-based position in the table. */
+  index: number;
+  /** The rule's id. */
+  id: string;
+  /** The rule's annotation. */
+  note?: string;
+}
+
+/** How one decision was reached. */
+export interface DecisionTrace {
+  decision: string;
+  kind: 'table' | 'expression' | 'context';
+  output: unknown;
+  /** Tables only: the hit policy as written in DMN (`UNIQUE`, `COLLECT SUM`, …). */
+  hitPolicy?: string;
+  /** Tables only: each input column's expression and value. */
+  inputs?: { expression: string; value: unknown }[];
+  /** Tables only: the rules that produced the result, in output order. */
+  fired?: FiredRule[];
+}
+
+/**
+ * A decision's answer. Numbers are JS numbers parsed from the exact decimals of the
+ * canonical JSON; use `decideJson` when every digit matters.
+ */
+export interface DecisionAnswer<Output = unknown> {
+  type: 'success';
+  decision: string;
+  output: Output;
+  bundleHash: string;
+  /** Present unless `{ explain: false }`. */
+  explanation?: { decisions: DecisionTrace[] };
+}
+
+/** One error of a failed request, in the core's vocabulary. */
+export interface ErrorDetail {
+  /** Stable code: `unknown-decision`, `invalid-input`, `input-type`, `hit-policy-violation`, `fuel-exhausted`, `depth-exceeded`, `too-large`, `malformed-request`, `bad-bundle`. */
+  code: string;
+  message: string;
+  help?: string;
+  /** The failing input path (`Customer.age`), for input errors. */
+  path?: string;
+}
+
+/** What `Engine.load`, `decide` and `build` throw: a JS `Error` with the error's fields. */
+export interface CpmError extends Error {
+  name: 'CpmError';
+  code: string;
+  /** The same text as `message`. */
+  detail: string;
+  path?: string;
+  help?: string;
+  /** Every error of the failed request (decide only). */
+  errors?: ErrorDetail[];
+}
+
+/** A process answer (shapes in docs/processes.md): `case`, `effects`, `applied`, `tasks`, `processes`, …. */
+export interface ProcessAnswer {
+  type: 'success';
+  [field: string]: unknown;
+}
+
+/** A build error or warning. */
+export interface Diagnostic {
+  code: string;
+  severity: 'error' | 'warning';
+  message: string;
+  help?: string;
+  location?: { file: string; line: number; column: number };
+  source?: string;
+}
+
+/** The outcome of `build`. */
+export type BuildResult =
+  | { type: 'success'; bundle: Uint8Array; bundleHash: string; warnings: Diagnostic[] }
+  | { type: 'failure'; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+/** A decision of a bundle. */
+export interface DecisionInfo {
+  name: string;
+  model: string;
+  kind: 'table' | 'expression' | 'context';
+  /** The declared type, or `null`. */
+  type: string | null;
+  inputs: { name: string; type: string }[];
+}
+
+/** A loaded rules bundle, ready to answer decision requests. */
+export class Engine {
+  private constructor();
+  /** Loads a bundle; rejects with a `CpmError` (`bad-bundle`) when the bytes are not one. */
+  static load(bundleBytes: BundleBytes): Promise<Engine>;
+  /** The bundle's content hash (lowercase hex SHA-256). */
+  readonly bundleHash: string;
+  /**
+   * Evaluates a decision. Input numbers become the shortest decimal that reads back as the
+   * same double (`0.1` stays `0.1`); pass inputs needing more than 15 significant digits
+   * as JSON text to `decideJson`. Throws a `CpmError` when the decision cannot be made.
+   */
+  decide<Output = unknown>(
+    name: string,
+    input?: Record<string, unknown>,
+    options?: DecideOptions,
+  ): DecisionAnswer<Output>;
+  /** Evaluates a decision for JSON input text; returns the canonical JSON answer (success or failure). */
+  decideJson(name: string, inputJson: string, options?: DecideOptions): string;
+  /** The processes a contact starts (docs/processes.md, intake); throws a `CpmError` on failure. */
+  intake(contact: Record<string, unknown>): ProcessAnswer;
+  /** Starts a case: `{ type: 'success', case, effects }`; a data problem throws with one error per field. */
+  startCase(request: {
+    process: string;
+    key: string;
+    now: string;
+    data?: Record<string, unknown>;
+    contact?: unknown;
+    id?: string;
+  }): ProcessAnswer;
+  /** Applies an event to a case (as a previous answer gave it) at `now` (RFC 3339). */
+  apply(caseState: unknown, event: Record<string, unknown>, now: string): ProcessAnswer;
+  /** Rebuilds a case from its events, `started` first. */
+  replay(events: unknown[], now?: string): ProcessAnswer;
+  /** The open tasks of some cases at `now`, oldest first. */
+  tasks(cases: unknown[], options: { now: string; queue?: string }): ProcessAnswer;
+  /** KPIs of some cases at `now`, per process. */
+  kpis(cases: unknown[], now: string): ProcessAnswer;
+  /** A process operation on JSON text, answering canonical JSON text (success or failure). */
+  processJson(op: 'intake' | 'start' | 'apply' | 'replay' | 'tasks' | 'kpis', requestJson: string): string;
+  /** The bundle's decisions, sorted by name. */
+  decisions(): { bundleHash: string; decisions: DecisionInfo[] };
+  /** Frees the engine's wasm memory now. */
+  free(): void;
+}
+
+/** Compiles source files (the cpm YAML/JSON model format) into a bundle. */
+export function build(files: { path: string; text: string }[]): Promise<BuildResult>;
+
+/** Loads the wasm module once (optional: `Engine.load` and `build` call it). */
+export function init(wasm?: WasmSource): Promise<void>;
+
+/** Sets the wasm source `init()` uses by default (node.js uses it to read from disk). */
+export function setDefaultWasmSource(source: () => WasmSource | Promise<WasmSource>): void;

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Builds the package's wasm and glue into js/pkg/:
+#   cargo (profile wasm-release) → wasm-bindgen --target web → wasm-opt -Oz (npm `binaryen`).
+# Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the crate's exact version
+# (crates/cpm-web/Cargo.toml), and `npm ci` run in js/ (for wasm-opt).
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$here/.." && pwd)
+want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' "$root/crates/cpm-web/Cargo.toml")
+have=$(wasm-bindgen --version 2>/dev/null | sed 's/^wasm-bindgen //' || true)
+if [ "$have" != "$want" ]; then
+  echo "build.sh: wasm-bindgen $want is needed (found: ${have:-none}); run: cargo install wasm-bindgen-cli --version $want" >&2
+  exit 1
+fi
+cd "$root"
+cargo build --locked -p cpm-web --target wasm32-unknown-unknown --profile wasm-release
+rm -rf "$here/pkg"
+wasm-bindgen --target web --out-dir "$here/pkg" \
+  target/wasm32-unknown-unknown/wasm-release/cpm_web.wasm
+# wasm-opt 132 from npm (Debian's binaryen 108 breaks wasm-bindgen's externref table).
+# The features match what rustc enables by default for wasm32-unknown-unknown.
+"$here/node_modules/.bin/wasm-opt" -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$here/pkg/cpm_web_bg.wasm" -o "$here/pkg/cpm_web_bg.wasm"
+ls -l "$here/pkg/cpm_web_bg.wasm"
+# The example page's rules bundle, built natively as a site would ship it.
+cargo run -q --locked -p cpm-cli -- build examples/customer -o "$here/examples/customer.cpm"
