@@ -32,6 +32,8 @@ const MAX_FINDINGS: usize = 8;
 const MAX_PAIRWISE_RULES: usize = 2_000;
 /// Gap enumeration is skipped above this many input combinations.
 const MAX_COMBINATIONS: usize = 100_000;
+/// Gap enumeration is skipped when combinations × rules exceeds this.
+const MAX_GAP_WORK: usize = 5_000_000;
 
 /// Analyses `table`. `values` holds each input column's declared input values (compiled),
 /// which close the column's domain for gap analysis.
@@ -467,9 +469,49 @@ fn contains(set: &Set, piece: &Piece) -> bool {
 }
 
 /// Whether two cells accept a common value; `None` when unknown.
+///
+/// Works on the two cells alone (their own end points and values), so checking every pair of
+/// a large table stays cheap; the column must be understood as a whole.
 fn cells_intersect(col: &Column, a: &Set, b: &Set) -> Option<bool> {
-    let pieces = col.pieces.as_ref()?;
-    Some(pieces.iter().any(|p| contains(a, p) && contains(b, p)))
+    col.pieces.as_ref()?;
+    Some(match (a, b) {
+        (Set::All, _) | (_, Set::All) => true,
+        (Set::Numbers(x), Set::Numbers(y)) => x.iter().any(|i| y.iter().any(|j| i.intersects(j))),
+        (
+            Set::Discrete {
+                values: x,
+                complement: false,
+            },
+            Set::Discrete {
+                values: y,
+                complement: false,
+            },
+        ) => !x.is_disjoint(y),
+        _ => {
+            let pieces = pieces(&[a.clone(), b.clone()], None)?;
+            pieces.iter().any(|p| contains(a, p) && contains(b, p))
+        }
+    })
+}
+
+/// Whether every value cell `b` accepts, cell `a` accepts too (the column must be understood).
+fn cell_covers(col: &Column, a: &Set, b: &Set) -> bool {
+    if col.pieces.is_none() {
+        return false;
+    }
+    if matches!(a, Set::All) {
+        return true;
+    }
+    if let (Set::Numbers(x), Set::Numbers(y)) = (a, b) {
+        // Disjoint intervals cannot cover each other: the common case in large tables.
+        if !x.iter().any(|i| y.iter().any(|j| i.intersects(j))) {
+            return y.iter().all(Interval::is_empty);
+        }
+    }
+    match pieces(&[a.clone(), b.clone()], None) {
+        Some(pieces) => pieces.iter().all(|p| !contains(b, p) || contains(a, p)),
+        None => false,
+    }
 }
 
 fn describe(col: &Column, piece: &Piece) -> String {
@@ -532,12 +574,10 @@ fn never_fires(table: &Table, columns: &[Column], out: &mut Vec<Finding>) {
     for (j, later) in table.rules.iter().enumerate() {
         let covering = (0..j).find(|&i| {
             columns.iter().all(|col| {
-                let (Some(a), Some(b), Some(pieces)) =
-                    (col.cells.get(i), col.cells.get(j), col.pieces.as_ref())
-                else {
+                let (Some(a), Some(b)) = (col.cells.get(i), col.cells.get(j)) else {
                     return false;
                 };
-                pieces.iter().all(|p| !contains(b, p) || contains(a, p))
+                cell_covers(col, a, b)
             })
         });
         if let (Some(i), true) = (covering, found < MAX_FINDINGS) {
@@ -635,8 +675,9 @@ fn gaps(table: &Table, columns: &[Column], out: &mut Vec<Finding>) {
     let total = piece_lists
         .iter()
         .try_fold(1usize, |acc, p| acc.checked_mul(p.len()));
-    match total {
-        Some(n) if n <= MAX_COMBINATIONS && n > 0 => {}
+    let work = total.and_then(|n| n.checked_mul(table.rules.len().max(1)));
+    match (total, work) {
+        (Some(n), Some(w)) if n <= MAX_COMBINATIONS && n > 0 && w <= MAX_GAP_WORK => {}
         _ => {
             out.push(Finding {
                 code: "analysis-skipped",
