@@ -882,26 +882,7 @@ fn and3(a: Value, b: Value) -> Value {
 
 /// `some`/`every` over the condition's results.
 fn quantify(q: Quantifier, results: &[Value]) -> Value {
-    match q {
-        Quantifier::Some => {
-            if results.iter().any(|v| matches!(v, Value::Bool(true))) {
-                Value::Bool(true)
-            } else if results.iter().all(|v| matches!(v, Value::Bool(false))) {
-                Value::Bool(false)
-            } else {
-                Value::Null
-            }
-        }
-        Quantifier::Every => {
-            if results.iter().any(|v| matches!(v, Value::Bool(false))) {
-                Value::Bool(false)
-            } else if results.iter().all(|v| matches!(v, Value::Bool(true))) {
-                Value::Bool(true)
-            } else {
-                Value::Null
-            }
-        }
-    }
+    ops::fold_booleans(results, matches!(q, Quantifier::Some))
 }
 
 /// A range value from evaluated end points; `null` when the end points cannot form a range

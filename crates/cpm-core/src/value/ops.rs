@@ -601,3 +601,21 @@ fn conforms_named(v: &Value, name: &str) -> bool {
                 | ("function", Value::Function(_))
         )
 }
+
+/// FEEL's short-circuit over booleans, shared by `all`/`any` and `every`/`some`: `decisive`
+/// if any item is `decisive`, else `null` if any item is not a boolean, else `!decisive`.
+pub fn fold_booleans<'a>(items: impl IntoIterator<Item = &'a Value>, decisive: bool) -> Value {
+    let mut unknown = false;
+    for item in items {
+        match item {
+            Value::Bool(b) if *b == decisive => return Value::Bool(decisive),
+            Value::Bool(_) => {}
+            _ => unknown = true,
+        }
+    }
+    if unknown {
+        Value::Null
+    } else {
+        Value::Bool(!decisive)
+    }
+}

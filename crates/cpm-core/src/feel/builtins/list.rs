@@ -10,7 +10,7 @@ use rust_decimal::{Decimal, MathematicalOps};
 use super::{Invoke, arg, charge, int, items_arg, list_arg};
 use crate::feel::err::EvalError;
 use crate::value::duration::normalize;
-use crate::value::ops::{compare, eq3};
+use crate::value::ops::{self, compare, eq3};
 use crate::value::{Function, Value};
 
 type R = Result<Value, EvalError>;
@@ -49,19 +49,7 @@ pub(super) fn all(args: &[Value], cx: &mut dyn Invoke) -> R {
         return Ok(Value::Null);
     };
     charge(cx, items.len())?;
-    let mut unknown = false;
-    for item in items.iter() {
-        match item {
-            Value::Bool(false) => return Ok(Value::Bool(false)),
-            Value::Bool(true) => {}
-            _ => unknown = true,
-        }
-    }
-    Ok(if unknown {
-        Value::Null
-    } else {
-        Value::Bool(true)
-    })
+    Ok(ops::fold_booleans(items.iter(), false))
 }
 
 /// `any(list)` or `any(b1, b2, …)`: true if any item is true, else null if any item is
@@ -71,19 +59,7 @@ pub(super) fn any(args: &[Value], cx: &mut dyn Invoke) -> R {
         return Ok(Value::Null);
     };
     charge(cx, items.len())?;
-    let mut unknown = false;
-    for item in items.iter() {
-        match item {
-            Value::Bool(true) => return Ok(Value::Bool(true)),
-            Value::Bool(false) => {}
-            _ => unknown = true,
-        }
-    }
-    Ok(if unknown {
-        Value::Null
-    } else {
-        Value::Bool(false)
-    })
+    Ok(ops::fold_booleans(items.iter(), true))
 }
 
 /// `list contains(list, element)`: whether an item equals the element (`null` included).
