@@ -567,6 +567,7 @@ impl Compiler {
             inputs,
             outputs,
             rules,
+            index: Default::default(),
         }
     }
 

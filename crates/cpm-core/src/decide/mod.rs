@@ -6,6 +6,7 @@
 
 pub mod err;
 pub mod explain;
+pub mod index;
 pub mod input;
 pub mod table;
 

@@ -28,9 +28,17 @@ pub fn eval_table(
     }
     let stop_at_first = matches!(table.hit, HitPolicy::First);
     let mut matched: Vec<usize> = Vec::new();
-    for (index, rule) in table.rules.iter().enumerate() {
+    // The index only removes rules that cannot match; each candidate is checked in full.
+    let candidates: Box<dyn Iterator<Item = usize>> = match table.index.get(table) {
+        Some(index) => Box::new(index.candidates(&inputs).into_iter()),
+        None => Box::new(0..table.rules.len()),
+    };
+    for position in candidates {
+        let Some(rule) = table.rules.get(position) else {
+            continue;
+        };
         if rule_matches(ev, rule, &inputs)? {
-            matched.push(index);
+            matched.push(position);
             if stop_at_first {
                 break;
             }

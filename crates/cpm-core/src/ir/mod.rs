@@ -125,6 +125,9 @@ pub struct Table {
     pub outputs: Vec<TableOutput>,
     /// The rules, in table order.
     pub rules: Vec<Rule>,
+    /// The candidate-rule index, built on first evaluation; never encoded in a bundle.
+    #[serde(skip)]
+    pub index: crate::decide::index::LazyIndex,
 }
 
 /// An input column.
