@@ -142,11 +142,7 @@ fn min_hi(a: Option<(Decimal, bool)>, b: Option<(Decimal, bool)>) -> Option<(Dec
 
 /// A number literal (with optional unary minus).
 fn number(e: &Expr) -> Option<Decimal> {
-    match &e.kind {
-        ExprKind::Number(d) => Some(*d),
-        ExprKind::Neg(inner) => number(inner).map(|d| -d),
-        _ => None,
-    }
+    e.number_literal()
 }
 
 /// The set one positive test accepts.

@@ -312,20 +312,8 @@ fn cell_literals(cell: &Cell) -> Option<Literals> {
                     end,
                     end_closed,
                 } => {
-                    let lo = match start {
-                        Some(e) => Some(Bound {
-                            value: literal_number(e)?,
-                            closed: *start_closed,
-                        }),
-                        None => None,
-                    };
-                    let hi = match end {
-                        Some(e) => Some(Bound {
-                            value: literal_number(e)?,
-                            closed: *end_closed,
-                        }),
-                        None => None,
-                    };
+                    let lo = bound(start.as_deref(), *start_closed)?;
+                    let hi = bound(end.as_deref(), *end_closed)?;
                     if lo.is_none() && hi.is_none() {
                         return None;
                     }
@@ -335,7 +323,7 @@ fn cell_literals(cell: &Cell) -> Option<Literals> {
             },
             Test::Compare(CmpOp::Eq, expr) => literals.keys.push(literal_key(expr)?),
             Test::Compare(op, expr) => {
-                let value = literal_number(expr)?;
+                let value = expr.number_literal()?;
                 literals.intervals.push(match op {
                     CmpOp::Lt | CmpOp::Le => (
                         None,
@@ -360,24 +348,23 @@ fn cell_literals(cell: &Cell) -> Option<Literals> {
     Some(literals)
 }
 
+/// A range end: `Some(None)` when open-ended, `None` when not a number literal.
+fn bound(end: Option<&Expr>, closed: bool) -> Option<Option<Bound>> {
+    match end {
+        None => Some(None),
+        Some(e) => Some(Some(Bound {
+            value: e.number_literal()?,
+            closed,
+        })),
+    }
+}
+
 /// The equality key of a literal string, number or boolean expression.
 fn literal_key(expr: &Expr) -> Option<Key> {
     match &expr.kind {
         ExprKind::Bool(b) => Some(Key::Bool(*b)),
         ExprKind::String(s) => Some(Key::String(s.clone())),
-        _ => literal_number(expr).map(|n| Key::Number(n.normalize())),
-    }
-}
-
-/// The value of a literal number expression (`5`, `-2.5`).
-fn literal_number(expr: &Expr) -> Option<Decimal> {
-    match &expr.kind {
-        ExprKind::Number(n) => Some(*n),
-        ExprKind::Neg(inner) => match &inner.kind {
-            ExprKind::Number(n) => Some(-*n),
-            _ => None,
-        },
-        _ => None,
+        _ => expr.number_literal().map(|n| Key::Number(n.normalize())),
     }
 }
 

@@ -48,6 +48,15 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// The value of a number literal, with optional unary minus (`5`, `-2.5`).
+    pub fn number_literal(&self) -> Option<Decimal> {
+        match &self.kind {
+            ExprKind::Number(d) => Some(*d),
+            ExprKind::Neg(inner) => inner.number_literal().map(|d| -d),
+            _ => None,
+        }
+    }
+
     /// An expression of `kind` spanning `span`.
     pub fn new(kind: ExprKind, span: Span) -> Self {
         Self { kind, span }
