@@ -235,7 +235,7 @@ fn run_process_file(target: &mut dyn Target, path: &Path, doc: &Yaml) -> (usize,
     let built = target.build_files(&files);
     let mut failures = Vec::new();
     if let Some(expected) = doc["build-errors"].as_vec() {
-        let mut want: Vec<(String, String, u32)> = expected
+        let want: Vec<(String, String, u32)> = expected
             .iter()
             .map(|e| {
                 (
@@ -245,22 +245,7 @@ fn run_process_file(target: &mut dyn Target, path: &Path, doc: &Yaml) -> (usize,
                 )
             })
             .collect();
-        match built {
-            Ok(()) => failures.push(format!(
-                "{}: built, but errors were expected",
-                path.display()
-            )),
-            Err(mut got) => {
-                want.sort();
-                got.sort();
-                if want != got {
-                    failures.push(format!(
-                        "{}: build errors differ\n      expected: {want:?}\n      actual:   {got:?}",
-                        path.display()
-                    ));
-                }
-            }
-        }
+        failures.extend(build_errors_differ(path, built, want, false));
         return (1, failures);
     }
     if let Err(errors) = built {
@@ -371,7 +356,7 @@ fn run_file(target: &mut dyn Target, path: &Path) -> (usize, Vec<String>) {
     let built = target.build(&name, model);
 
     if let Some(expected) = doc["build-errors"].as_vec() {
-        let mut want: Vec<(String, u32)> = expected
+        let want: Vec<(String, u32)> = expected
             .iter()
             .map(|e| {
                 (
@@ -380,23 +365,7 @@ fn run_file(target: &mut dyn Target, path: &Path) -> (usize, Vec<String>) {
                 )
             })
             .collect();
-        match built {
-            Ok(()) => failures.push(format!(
-                "{}: built, but errors {want:?} were expected",
-                path.display()
-            )),
-            Err(mut got) => {
-                want.sort();
-                got.sort();
-                got.dedup();
-                if want != got {
-                    failures.push(format!(
-                        "{}: build errors differ\n      expected: {want:?}\n      actual:   {got:?}",
-                        path.display()
-                    ));
-                }
-            }
-        }
+        failures.extend(build_errors_differ(path, built, want, true));
         return (1, failures);
     }
     if let Err(errors) = built {
@@ -503,4 +472,35 @@ fn shared_vectors_pass_natively() {
             "only {process_cases} process vector cases; the suite needs at least 40"
         );
     }
+}
+
+/// Why the build errors of `path` are not the expected ones, if they are not: compared
+/// sorted, and, with `once_each`, with repeated errors counted once (decision files list each
+/// code and line once; process files list every error).
+fn build_errors_differ<T: Ord + std::fmt::Debug>(
+    path: &Path,
+    built: Result<(), Vec<T>>,
+    mut want: Vec<T>,
+    once_each: bool,
+) -> Option<String> {
+    let mut got = match built {
+        Ok(()) => {
+            return Some(format!(
+                "{}: built, but errors {want:?} were expected",
+                path.display()
+            ));
+        }
+        Err(got) => got,
+    };
+    want.sort();
+    got.sort();
+    if once_each {
+        got.dedup();
+    }
+    (want != got).then(|| {
+        format!(
+            "{}: build errors differ\n      expected: {want:?}\n      actual:   {got:?}",
+            path.display()
+        )
+    })
 }
