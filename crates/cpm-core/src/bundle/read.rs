@@ -10,7 +10,7 @@
 //!
 //! Reading it with `serde`'s derived `Deserialize` through `rmp-serde` is correct too, but
 //! monomorphises the whole IR for a self-describing deserializer: about 600 KB of
-//! WebAssembly in the browser build, against a few tens of KB here. Tests check that both
+//! WebAssembly in the browser build, against about 30 KB here. Tests check that both
 //! readers agree on every bundle the test models and examples build.
 
 use std::str::FromStr;
