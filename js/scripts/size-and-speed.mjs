@@ -84,6 +84,7 @@ Numbers vary from run to run by 10–20 %; they are a report, not a test.
 ${beforeOpt ? `| cargo's \`cpm_web.wasm\` (before wasm-bindgen and wasm-opt) | ${kb(beforeOpt.raw)} | ${kb(beforeOpt.gzip)} | ${kb(beforeOpt.brotli)} |\n` : ''}| \`pkg/cpm_web.js\` (glue) | ${kb(glue.raw)} | ${kb(glue.gzip)} | ${kb(glue.brotli)} |
 
 Target: ≤ 250 KB gzip for the whole engine (compiler included: \`build()\` runs in the browser too).
+Where the bytes go, what was done and what each remaining option would cost: [docs/browser.md](../docs/browser.md#where-the-size-goes).
 
 ## Speed
 

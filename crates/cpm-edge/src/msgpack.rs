@@ -2,8 +2,9 @@
 //!
 //! Pipeline position: content negotiation, before and after the core. The workspace builds
 //! `serde_json` with `arbitrary_precision`, whose numbers do not round-trip through
-//! `rmp-serde` into `serde_json::Value`, so requests are read with `rmp-serde` into a
-//! visitor that builds JSON numbers from their decimal text, and answers are written with
+//! `rmp-serde` into `serde_json::Value`, so requests are read with `rmp-serde` into the
+//! core's exact-number reader (`cpm_core::value::json_data`, shared with the browser
+//! package), which builds JSON numbers from their decimal text; answers are written with
 //! `rmp`:
 //! - request: integers keep their value; floats become the shortest decimal that reads back
 //!   as the same float (`0.1` stays `0.1`); NaN and infinities, binary, extension values,
@@ -13,14 +14,45 @@
 //!   the exact decimal (no digit is lost silently); object keys are written in code point
 //!   order, as in canonical JSON.
 
-use std::fmt;
 use std::str::FromStr;
 
-use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
+use cpm_core::value::json_data::{FloatText, JsonData, Refusal};
 use serde_json::Value as Json;
 
 /// Deepest nesting accepted in a MessagePack body (as `serde_json`'s default limit).
 pub const MAX_DEPTH: usize = 128;
+
+/// How request bodies become JSON: floats as plain decimal text, depth left to `rmp-serde`
+/// ([`MAX_DEPTH`]), refusals naming the value's path.
+const REQUEST: JsonData = JsonData {
+    expecting: "a MessagePack value with a JSON form",
+    floats: FloatText::Plain,
+    max_depth: None,
+    refuse,
+};
+
+/// The message for a value a request body may not hold, at path `at`.
+fn refuse(refusal: &Refusal, at: &str) -> String {
+    let place = if at.is_empty() {
+        "the body".to_owned()
+    } else {
+        format!("`{at}`")
+    };
+    match refusal {
+        Refusal::NonFinite(_) => format!("{place} is NaN or infinite, which JSON has no form for"),
+        Refusal::BadNumber(text, _) => format!("{place} is a number `{text}` that cannot be read"),
+        Refusal::Bytes => format!(
+            "{place} is binary data (or a string that is not UTF-8), which has no JSON form; send text"
+        ),
+        Refusal::Extension => format!(
+            "{place} is a MessagePack extension value, which has no JSON form; send dates and times as strings"
+        ),
+        Refusal::NonStringKey => format!("{place} has a map key that is not a string"),
+        Refusal::TooDeep(_) => {
+            format!("the MessagePack body is nested deeper than {MAX_DEPTH} levels")
+        }
+    }
+}
 
 /// Decodes a MessagePack body into a JSON value.
 ///
@@ -31,15 +63,13 @@ pub fn decode(bytes: &[u8]) -> Result<Json, String> {
     let mut rest = bytes;
     let mut de = rmp_serde::Deserializer::new(&mut rest);
     de.set_max_depth(MAX_DEPTH);
-    let value = de
-        .deserialize_any(JsonVisitor { at: String::new() })
-        .map_err(|e| match e {
-            rmp_serde::decode::Error::Syntax(message) => message,
-            rmp_serde::decode::Error::DepthLimitExceeded => {
-                format!("the MessagePack body is nested deeper than {MAX_DEPTH} levels")
-            }
-            other => format!("the body is not valid MessagePack: {other}"),
-        })?;
+    let value = REQUEST.read(&mut de).map_err(|e| match e {
+        rmp_serde::decode::Error::Syntax(message) => message,
+        rmp_serde::decode::Error::DepthLimitExceeded => {
+            format!("the MessagePack body is nested deeper than {MAX_DEPTH} levels")
+        }
+        other => format!("the body is not valid MessagePack: {other}"),
+    })?;
     if !rest.is_empty() {
         return Err(format!(
             "the MessagePack body has {} byte(s) after its value",
@@ -47,196 +77,6 @@ pub fn decode(bytes: &[u8]) -> Result<Json, String> {
         ));
     }
     Ok(value)
-}
-
-/// Builds a JSON value from one MessagePack value; `at` is its path, for messages.
-struct JsonVisitor {
-    at: String,
-}
-
-impl JsonVisitor {
-    fn place(&self) -> String {
-        if self.at.is_empty() {
-            "the body".to_owned()
-        } else {
-            format!("`{}`", self.at)
-        }
-    }
-
-    fn refuse<E: de::Error>(&self, what: &str) -> E {
-        E::custom(format!("{} is {what}", self.place()))
-    }
-
-    fn float<E: de::Error>(&self, finite: bool, text: &str) -> Result<Json, E> {
-        if !finite {
-            return Err(self.refuse("NaN or infinite, which JSON has no form for"));
-        }
-        serde_json::Number::from_str(text)
-            .map(Json::Number)
-            .map_err(|_| self.refuse(&format!("a number `{text}` that cannot be read")))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for JsonVisitor {
-    type Value = Json;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Json, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a MessagePack value with a JSON form")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
-        Ok(Json::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
-        Ok(Json::from(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
-        Ok(Json::from(v))
-    }
-
-    fn visit_f32<E: de::Error>(self, v: f32) -> Result<Json, E> {
-        // Rust prints the shortest text that reads back as the same float, without exponent.
-        self.float(v.is_finite(), &v.to_string())
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-        self.float(v.is_finite(), &v.to_string())
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(v))
-    }
-
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Json, E> {
-        Err(self.refuse(
-            "binary data (or a string that is not UTF-8), which has no JSON form; send text",
-        ))
-    }
-
-    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, _: D) -> Result<Json, D::Error> {
-        Err(self.refuse(
-            "a MessagePack extension value, which has no JSON form; send dates and times as strings",
-        ))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-        let mut out = Vec::new();
-        while let Some(item) = seq.next_element_seed(JsonVisitor {
-            at: format!("{}[{}]", self.at, out.len()),
-        })? {
-            out.push(item);
-        }
-        Ok(Json::Array(out))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(key) = map.next_key_seed(KeyVisitor {
-            place: self.place(),
-        })? {
-            let at = if self.at.is_empty() {
-                key.clone()
-            } else {
-                format!("{}.{key}", self.at)
-            };
-            let value = map.next_value_seed(JsonVisitor { at })?;
-            out.insert(key, value);
-        }
-        Ok(Json::Object(out))
-    }
-}
-
-/// Reads a map key, which must be a string.
-struct KeyVisitor {
-    place: String,
-}
-
-impl KeyVisitor {
-    fn refuse<E: de::Error>(&self) -> E {
-        E::custom(format!("{} has a map key that is not a string", self.place))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for KeyVisitor {
-    type Value = String;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = String;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string map key")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        Ok(v.to_owned())
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-        Ok(v)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
-        Err(self.refuse())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
-        Err(self.refuse())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
-        Err(self.refuse())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
-        Err(self.refuse())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
-        Err(self.refuse())
-    }
-
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<String, E> {
-        Err(self.refuse())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.refuse())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
-        Err(self.refuse())
-    }
-
-    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, _: D) -> Result<String, D::Error> {
-        Err(self.refuse())
-    }
 }
 
 /// Encodes a JSON value as MessagePack.

@@ -15,14 +15,12 @@
 //! digits must be passed as JSON text. Failures become JS `Error` objects with `code`,
 //! `detail`, `path` and `help` fields, in the vocabulary of the core's error codes.
 
-use std::fmt;
-
 use cpm_core::api::{self, BuildAnswer, DecideRequest, ErrorDetail};
 use cpm_core::canonical;
 use cpm_core::compile::SourceText;
 use cpm_core::feel::eval::Limits;
 use cpm_core::value::json::MAX_JSON_DEPTH;
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use cpm_core::value::json_data::{FloatText, JsonData, Refusal};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -335,108 +333,31 @@ fn js_error(e: &ErrorDetail, all: Option<&[ErrorDetail]>) -> JsValue {
 /// JSON data from a JS value (`undefined` and `null` are JSON null); `what` names the
 /// value in the error message.
 fn from_js(value: JsValue, what: &str) -> Result<serde_json::Value, ErrorDetail> {
-    JsonData { depth: 0 }
-        .deserialize(serde_wasm_bindgen::Deserializer::from(value))
+    JS_VALUE
+        .read(serde_wasm_bindgen::Deserializer::from(value))
         .map_err(|e| malformed(&format!("the {what} is not JSON data: {e}")))
 }
 
-/// Reads one JSON value from any self-describing deserializer, keeping numbers as decimal
-/// text and refusing nesting deeper than the core accepts.
-struct JsonData {
-    depth: usize,
-}
+/// How JS values become JSON: numbers as `String(x)` writes them, nesting no deeper than
+/// the core accepts.
+const JS_VALUE: JsonData = JsonData {
+    expecting: EXPECTING,
+    floats: FloatText::JavaScript,
+    max_depth: Some(MAX_JSON_DEPTH),
+    refuse,
+};
 
-impl JsonData {
-    fn inner<E: serde::de::Error>(&self) -> Result<JsonData, E> {
-        if self.depth >= MAX_JSON_DEPTH {
-            return Err(E::custom(format!(
-                "it nests deeper than {MAX_JSON_DEPTH} levels"
-            )));
-        }
-        Ok(JsonData {
-            depth: self.depth + 1,
-        })
-    }
-}
+const EXPECTING: &str = "JSON data (null, boolean, number, string, array or object)";
 
-impl<'de> DeserializeSeed<'de> for JsonData {
-    type Value = serde_json::Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for JsonData {
-    type Value = serde_json::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JSON data (null, boolean, number, string, array or object)")
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    /// A double becomes the shortest decimal text that reads back as it, written like JS
-    /// `String(x)`: plain between 1e-7 and 1e21, with an exponent outside.
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        if !v.is_finite() {
-            return Err(E::custom(format!("`{v}` is not a finite number")));
-        }
-        let magnitude = v.abs();
-        let text = if magnitude == 0.0 || (1e-7..1e21).contains(&magnitude) {
-            format!("{v}")
-        } else {
-            format!("{v:e}")
-        };
-        text.parse::<serde_json::Number>()
-            .map(serde_json::Value::Number)
-            .map_err(|e| E::custom(format!("number `{text}`: {e}")))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(self.inner()?)? {
-            items.push(item);
-        }
-        Ok(items.into())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut obj = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(self.inner()?)?;
-            obj.insert(key, value);
-        }
-        Ok(obj.into())
+/// The message for a JS value that is not JSON data (the path is not part of it: the
+/// messages name the value).
+fn refuse(refusal: &Refusal, _at: &str) -> String {
+    match refusal {
+        Refusal::TooDeep(max) => format!("it nests deeper than {max} levels"),
+        Refusal::NonFinite(v) => format!("`{v}` is not a finite number"),
+        Refusal::BadNumber(text, e) => format!("number `{text}`: {e}"),
+        Refusal::Bytes => format!("invalid type: byte array, expected {EXPECTING}"),
+        Refusal::Extension => format!("invalid type: newtype struct, expected {EXPECTING}"),
+        Refusal::NonStringKey => "a map key is not a string".to_owned(),
     }
 }

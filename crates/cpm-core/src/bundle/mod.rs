@@ -2,11 +2,13 @@
 //!
 //! Pipeline position: after `compile`, before `decide`. Layout: the magic `CPMB`, the format
 //! version (u32, big-endian), the SHA-256 of the payload (32 bytes), then the payload: the
-//! [`Program`] as MessagePack (rmp-serde). The hash is of the payload bytes, so it is the
+//! [`Program`] as MessagePack (written by rmp-serde, read back by the hand-written `read`
+//! module, which is far smaller in the browser build). The hash is of the payload bytes, so it is the
 //! same on every machine for the same program, and decoding refuses a bundle whose payload
 //! does not match its hash.
 
 pub mod err;
+mod read;
 
 use sha2::{Digest, Sha256};
 
@@ -102,8 +104,7 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
     if actual.as_slice() != digest {
         return Err(BundleError::HashMismatch);
     }
-    let program: Program =
-        rmp_serde::from_slice(payload).map_err(|e| BundleError::Decode(e.to_string()))?;
+    let program = read::program(payload).map_err(BundleError::Decode)?;
     Ok(Bundle {
         program,
         hash: hex(&actual),

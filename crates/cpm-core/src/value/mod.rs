@@ -7,6 +7,7 @@
 pub mod duration;
 pub mod format;
 pub mod json;
+pub mod json_data;
 pub mod ops;
 pub mod temporal;
 
