@@ -290,13 +290,14 @@ impl<A: Read, B: Read> Read for (A, B) {
     }
 }
 
-/// Reads a struct: the array of its fields, each read in order.
+/// Reads a struct: the array of its fields, each read in order. Fields after `skip` are
+/// not in the bundle (`#[serde(skip)]`) and start from their default.
 macro_rules! read_struct {
-    ($ty:ident, $what:literal { $($field:ident),+ $(,)? }) => {
+    ($ty:ident, $what:literal { $($field:ident),+ $(,)? } $(skip { $($skipped:ident),+ })?) => {
         impl Read for $ty {
             fn read(r: &mut Reader<'_>) -> Res<Self> {
                 r.fields([$(stringify!($field)),+].len(), $what)?;
-                Ok($ty { $($field: Read::read(r)?),+ })
+                Ok($ty { $($field: Read::read(r)?,)+ $($($skipped: Default::default(),)+)? })
             }
         }
     };
@@ -308,7 +309,7 @@ read_struct!(TypeDef, "a type definition" { name, base, allowed });
 read_struct!(Input, "an input" { name, ty });
 read_struct!(Knowledge, "a business knowledge model" { name, params, ty, body });
 read_struct!(Decision, "a decision" { name, ty, body, plan, reads });
-read_struct!(Table, "a decision table" { hit, inputs, outputs, rules });
+read_struct!(Table, "a decision table" { hit, inputs, outputs, rules } skip { index });
 read_struct!(TableInput, "a table input" { text, expr });
 read_struct!(TableOutput, "a table output" { name, ty, values, default });
 read_struct!(Rule, "a rule" { id, when, then, note });
