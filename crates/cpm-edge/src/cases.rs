@@ -492,6 +492,7 @@ pub(crate) fn post_event<P: Platform>(
     }
     let precondition = if_match(request)?;
     let now = now(request, platform)?;
+    let from_clock = request.header(NOW_HEADER).is_none();
     if !valid_case_id(id) {
         return Err(unknown_case(id));
     }
@@ -505,12 +506,17 @@ pub(crate) fn post_event<P: Platform>(
         };
         let case = read_case(id, &bytes)?;
         let version = case.get("version").and_then(Json::as_u64).unwrap_or(0);
+        let now = if from_clock {
+            not_before_last_event(&now, &case)
+        } else {
+            now.clone()
+        };
         let answer = api::apply_event(
             &engine,
             &ApplyEventRequest {
                 case,
                 event: Json::Object(event.clone()),
-                now: now.clone(),
+                now,
             },
         );
         let success = is_success(&answer);
@@ -545,6 +551,23 @@ pub(crate) fn post_event<P: Platform>(
         }
     }
     Err(write_conflict())
+}
+
+/// The wall-clock `now`, or the case's last event time when the clock is behind it: another
+/// instance whose clock runs a little ahead may have written the last event, and an event
+/// without `at` must not be refused as going back in time for that.
+fn not_before_last_event(now: &str, case: &Json) -> String {
+    let last = case
+        .get("events")
+        .and_then(Json::as_array)
+        .and_then(|events| events.last())
+        .and_then(|event| event.get("at"))
+        .and_then(Json::as_str);
+    let instant = |text: &str| text.parse::<jiff::Timestamp>().ok();
+    match (last, instant(now), last.and_then(instant)) {
+        (Some(last), Some(now_at), Some(last_at)) if last_at > now_at => last.to_owned(),
+        _ => now.to_owned(),
+    }
 }
 
 /// The stored case `id` as JSON.

@@ -85,6 +85,18 @@ fn start_complaint(platform: &FixedPlatform, key: &str, now: &str) -> String {
     json["case"]["id"].as_str().unwrap().to_owned()
 }
 
+/// Starts a complaint at the platform's clock (no `cpm-now` header).
+fn start_complaint_on(platform: &FixedPlatform, key: &str) -> String {
+    let (reply, json) = post(
+        platform,
+        "/v1/processes/complaint/cases",
+        &[("idempotency-key", key)],
+        &json!({ "data": complaint_data() }),
+    );
+    assert_eq!(reply.status, 201, "{json}");
+    json["case"]["id"].as_str().unwrap().to_owned()
+}
+
 fn stored(platform: &FixedPlatform, id: &str) -> Json {
     serde_json::from_slice(&platform.store.get(&case_key(id)).unwrap().unwrap()).unwrap()
 }
@@ -455,6 +467,30 @@ fn events_apply_once_per_key_and_are_stored_before_the_answer() {
         (reply.status, json["case"]["version"].clone()),
         (200, json!(3))
     );
+}
+
+#[test]
+fn a_clock_behind_the_last_event_does_not_refuse_an_event() {
+    // Another instance, its clock a minute ahead, wrote the last event.
+    let platform = FixedPlatform::without_test_clock("2024-05-06T10:01:00+02:00");
+    let id = start_complaint_on(&platform, "web-1");
+    platform.set_now("2024-05-06T10:00:00+02:00");
+    let (reply, json) = post(
+        &platform,
+        &format!("/v1/cases/{id}/events"),
+        &[("idempotency-key", "claim-1")],
+        &claim(),
+    );
+    assert_eq!(reply.status, 200, "{json}");
+    assert_eq!(json["event"]["at"], "2024-05-06T10:01:00+02:00");
+    // An event that says it happened earlier is still refused.
+    let (reply, json) = post(
+        &platform,
+        &format!("/v1/cases/{id}/events"),
+        &[("idempotency-key", "fb-1")],
+        &json!({ "type": "feedback", "csat": 4, "at": "2024-05-06T10:00:00+02:00" }),
+    );
+    assert_eq!((reply.status, problem_type(&json)), (422, "time-order"));
 }
 
 #[test]
