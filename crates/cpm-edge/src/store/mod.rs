@@ -4,7 +4,7 @@
 //! Pipeline position: below the case routes ([`crate::cases`]). The routes read a case,
 //! let `cpm_core::api` compute the new one, and write it back with a compare-and-swap, so
 //! two writers of one case cannot both win. Implementations:
-//! - [`wasi_kv`] (only on `wasm32`): Spin's key-value store through spin-sdk 5.2's bindings
+//! - `wasi_kv` (only on `wasm32`): Spin's key-value store through spin-sdk 5.2's bindings
 //!   of `wasi:keyvalue/store@0.2.0-draft2` and `wasi:keyvalue/atomics@0.2.0-draft2`;
 //! - [`memory::MemoryStore`]: in memory, for native tests (it can also run a hook before a
 //!   swap, to interleave a second writer).
