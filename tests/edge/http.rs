@@ -1,5 +1,6 @@
-//! The edge component over real HTTP: the built `cpm_edge.wasm` served by
-//! `wasmtime serve -S cli` on 127.0.0.1, each test with its own server (killed on drop).
+//! The edge component over real HTTP: the built `cpm_edge.wasm` served by the test host
+//! `cpm-test-host` (tests/host) on 127.0.0.1, each test with its own server (killed on
+//! drop).
 //!
 //! - every shared vector in `tests/vectors/` gives, over HTTP, the same answer byte for
 //!   byte as cpm-core natively for the same bundle and input (its `output` included), and
@@ -7,9 +8,9 @@
 //! - each error status of the API (400, 404, 405, 413, 415, 422) with its problem document;
 //! - MessagePack requests and answers.
 //!
-//! Brings the component up to date first (`cargo build -p cpm-edge --target wasm32-wasip2
-//! --release`, or `$CPM_EDGE_WASM`), and needs `wasmtime` (`$WASMTIME`, `PATH` or
-//! `~/.cargo/bin`): without it every test fails, it does not skip. `scripts/test` installs it.
+//! Brings the component and the test host up to date first (`cargo build -p cpm-edge
+//! --target wasm32-wasip2 --release` and `cargo build -p cpm-test-host`, or
+//! `$CPM_EDGE_WASM` and `$CPM_TEST_HOST`).
 
 #![allow(
     clippy::unwrap_used,
