@@ -61,7 +61,10 @@ fn guest_error(error: KvError) -> store::Error {
 }
 
 impl store::Host for KvView<'_> {
-    fn open(&mut self, identifier: String) -> wasmtime::Result<Result<Resource<Bucket>, store::Error>> {
+    fn open(
+        &mut self,
+        identifier: String,
+    ) -> wasmtime::Result<Result<Resource<Bucket>, store::Error>> {
         match self.kv.open(&identifier) {
             Ok(bucket) => Ok(Ok(self.table.push(bucket)?)),
             Err(error) => Ok(Err(guest_error(error))),
@@ -84,7 +87,11 @@ impl store::HostBucket for KvView<'_> {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), store::Error>> {
-        Ok(self.table.get(&bucket)?.set(&key, &value).map_err(guest_error))
+        Ok(self
+            .table
+            .get(&bucket)?
+            .set(&key, &value)
+            .map_err(guest_error))
     }
 
     fn delete(
@@ -165,7 +172,10 @@ impl atomics::HostCas for KvView<'_> {
         }
     }
 
-    fn current(&mut self, cas: Resource<Cas>) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+    fn current(
+        &mut self,
+        cas: Resource<Cas>,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         Ok(Ok(self.table.get(&cas)?.current().map(<[u8]>::to_vec)))
     }
 

@@ -18,7 +18,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-
 /// The longest key Spin accepts, in UTF-8 bytes.
 pub const MAX_KEY_BYTES: usize = 256;
 
@@ -30,7 +29,9 @@ pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum KvError {
     /// The store was not granted with `--store`.
-    #[error("the key-value store `{0}` is not granted to the component (grant it with `--store {0}`)")]
+    #[error(
+        "the key-value store `{0}` is not granted to the component (grant it with `--store {0}`)"
+    )]
     AccessDenied(String),
     /// The key is longer than [`MAX_KEY_BYTES`].
     #[error("the key is {0} bytes long; keys may be at most {MAX_KEY_BYTES} bytes")]
@@ -100,11 +101,14 @@ enum Backend {
     },
 }
 
+/// A stored row: its version and value (`None`: a tombstone).
+type Row = (u64, Option<Vec<u8>>);
+
 #[derive(Default)]
 struct Memory {
     last_version: u64,
     /// Rows by (store, key): version and value (`None`: a tombstone).
-    rows: BTreeMap<(String, String), (u64, Option<Vec<u8>>)>,
+    rows: BTreeMap<(String, String), Row>,
 }
 
 /// One open store (the guest's `bucket`): a name within a [`Kv`].
@@ -502,7 +506,9 @@ fn check_value(value: &[u8]) -> Result<(), KvError> {
 /// Locks a mutex; a panic while it was held cannot have left a half-written row (SQLite
 /// rolls the transaction back, the map is written in one insert), so poisoning is ignored.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Runs `work` in one immediate (write-locked) transaction and commits it.
@@ -522,13 +528,11 @@ fn sqlite_write(
     tx.commit().map_err(fail)
 }
 
-fn sqlite_read(
-    connection: &Connection,
-    store: &str,
-    key: &str,
-) -> rusqlite::Result<Option<(u64, Option<Vec<u8>>)>> {
+fn sqlite_read(connection: &Connection, store: &str, key: &str) -> rusqlite::Result<Option<Row>> {
     connection
-        .prepare_cached("SELECT version, value FROM cpm_test_host_kv WHERE store = ?1 AND key = ?2")?
+        .prepare_cached(
+            "SELECT version, value FROM cpm_test_host_kv WHERE store = ?1 AND key = ?2",
+        )?
         .query_row(params![store, key], |row| {
             Ok((version_from_sql(row.get(0)?)?, row.get(1)?))
         })

@@ -59,7 +59,9 @@ fn parse_dir(text: &str) -> Result<(PathBuf, String), String> {
         Some((host, guest)) if !host.is_empty() && !guest.is_empty() => {
             Ok((PathBuf::from(host), guest.to_owned()))
         }
-        _ => Err(format!("`{text}` is not HOST::GUEST (a host directory, `::`, a guest path)")),
+        _ => Err(format!(
+            "`{text}` is not HOST::GUEST (a host directory, `::`, a guest path)"
+        )),
     }
 }
 
@@ -135,8 +137,8 @@ fn run(args: Args) -> Result<(), String> {
 /// Completes on SIGTERM or SIGINT.
 fn stop_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())
-        .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
     let mut int =
         signal(SignalKind::interrupt()).map_err(|e| format!("cannot listen for SIGINT: {e}"))?;
     Ok(async move {

@@ -1,7 +1,7 @@
 //! The `cpm-test-host` binary serving the real cpm edge component (built with
 //! `cargo build -p cpm-edge --target wasm32-wasip2 --release`, or `$CPM_EDGE_WASM`):
 //! start-up line, requests, concurrency, SIGTERM, and start-up errors.
-#![expect(
+#![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -38,7 +38,14 @@ fn component() -> PathBuf {
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let output = Command::new(cargo)
                 .current_dir(workspace_root())
-                .args(["build", "-p", "cpm-edge", "--target", "wasm32-wasip2", "--release"])
+                .args([
+                    "build",
+                    "-p",
+                    "cpm-edge",
+                    "--target",
+                    "wasm32-wasip2",
+                    "--release",
+                ])
                 .output()
                 .unwrap();
             assert!(
@@ -86,7 +93,9 @@ impl Running {
     /// Sends one request (`connection: close`) and returns the status and body.
     fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .unwrap();
         write!(
             stream,
             "{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n\
@@ -98,7 +107,10 @@ impl Running {
         let mut raw = String::new();
         stream.read_to_string(&mut raw).unwrap();
         let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
-        let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap();
+        let body = raw
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap();
         (status, body)
     }
 
@@ -185,6 +197,9 @@ fn start_up_errors_are_clear() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{args:?} started");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
-        assert!(output.stdout.is_empty(), "{args:?} printed a listening line");
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?} printed a listening line"
+        );
     }
 }

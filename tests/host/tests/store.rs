@@ -1,7 +1,7 @@
 //! The host's key-value store on its own (no component): operations, limits, grants,
 //! compare-and-swap under thread races, and SQLite durability across a reopen and a
 //! SIGKILLed writer process.
-#![expect(
+#![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -98,7 +98,10 @@ fn list_keys_sorted_with_cursor() {
             bucket.list_keys(None).unwrap(),
             ["", "case/a", "case/b", "case/c", "z"]
         );
-        assert_eq!(bucket.list_keys(Some("case/a")).unwrap(), ["case/b", "case/c", "z"]);
+        assert_eq!(
+            bucket.list_keys(Some("case/a")).unwrap(),
+            ["case/b", "case/c", "z"]
+        );
         assert_eq!(bucket.list_keys(Some("z")).unwrap(), Vec::<String>::new());
     });
 }
@@ -130,7 +133,10 @@ fn limits_like_spin() {
         ));
         assert_eq!(bucket.get("big").unwrap().unwrap().len(), MAX_VALUE_BYTES);
         let cas = bucket.cas("big").unwrap();
-        assert!(matches!(cas.swap(&too_large), Err(KvError::ValueTooLarge(_))));
+        assert!(matches!(
+            cas.swap(&too_large),
+            Err(KvError::ValueTooLarge(_))
+        ));
     });
 }
 
@@ -147,7 +153,10 @@ fn increment_counts_in_little_endian_like_spin() {
             Err(KvError::NotACounter(_))
         ));
         bucket.set("max", &i64::MAX.to_le_bytes()).unwrap();
-        assert!(matches!(bucket.increment("max", 1), Err(KvError::Overflow(_))));
+        assert!(matches!(
+            bucket.increment("max", 1),
+            Err(KvError::Overflow(_))
+        ));
         assert_eq!(bucket.get("max").unwrap().unwrap(), i64::MAX.to_le_bytes());
     });
 }
@@ -200,7 +209,10 @@ fn cas_sees_delete_and_recreate_as_a_change() {
         bucket.delete("gone").unwrap();
         assert_eq!(bucket.get("gone").unwrap(), None);
         assert!(!bucket.list_keys(None).unwrap().contains(&"gone".to_owned()));
-        assert!(matches!(absent.swap(b"y").unwrap(), SwapOutcome::Changed(_)));
+        assert!(matches!(
+            absent.swap(b"y").unwrap(),
+            SwapOutcome::Changed(_)
+        ));
         // A snapshot of the deleted key (its tombstone) swaps while nothing else happens...
         let cas = bucket.cas("gone").unwrap();
         assert_eq!(cas.current(), None);
@@ -267,9 +279,9 @@ fn cas_retry_loops_lose_no_update() {
                     for _ in 0..EACH {
                         let mut cas = bucket.cas("counter").unwrap();
                         loop {
-                            let n = cas.current().map_or(0, |v| {
-                                u64::from_le_bytes(v.try_into().unwrap())
-                            });
+                            let n = cas
+                                .current()
+                                .map_or(0, |v| u64::from_le_bytes(v.try_into().unwrap()));
                             match cas.swap(&(n + 1).to_le_bytes()).unwrap() {
                                 SwapOutcome::Swapped => break,
                                 SwapOutcome::Changed(now) => {
@@ -333,7 +345,8 @@ const WRITER_ENV: &str = "CPM_TEST_HOST_KV_WRITER_DB";
 #[test]
 #[ignore = "run as a child process by sqlite_loses_no_acknowledged_write_on_sigkill"]
 fn sqlite_writer_child() {
-    let db = std::env::var_os(WRITER_ENV).expect("run by the SIGKILL test, which sets the database");
+    let db =
+        std::env::var_os(WRITER_ENV).expect("run by the SIGKILL test, which sets the database");
     let kv = Kv::sqlite(Path::new(&db), ["default"]).unwrap();
     let bucket = kv.open("default").unwrap();
     for n in 0u64.. {
@@ -351,7 +364,12 @@ fn sqlite_loses_no_acknowledged_write_on_sigkill() {
     const ACKS_BEFORE_KILL: u64 = 300;
     let dir = TempDir::new();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "sqlite_writer_child", "--include-ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "sqlite_writer_child",
+            "--include-ignored",
+            "--nocapture",
+        ])
         .args(["--test-threads", "1"])
         .env(WRITER_ENV, dir.db())
         .stdout(Stdio::piped())
@@ -387,5 +405,8 @@ fn sqlite_loses_no_acknowledged_write_on_sigkill() {
         );
     }
     let last = u64::from_le_bytes(bucket.get("last").unwrap().unwrap().try_into().unwrap());
-    assert!(last >= last_acked, "last = {last}, acknowledged {last_acked}");
+    assert!(
+        last >= last_acked,
+        "last = {last}, acknowledged {last_acked}"
+    );
 }
