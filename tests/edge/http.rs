@@ -135,8 +135,8 @@ fn run_vector_file(server: &Server, path: &Path, tally: &mut Tally) {
         .to_string();
     tally.files += 1;
     if !doc["files"].is_badvalue() {
-        // Process vectors (several files, event sequences): the edge does not serve cases
-        // yet, so these run natively only until the edge gains the process endpoints.
+        // Process vectors (several files, event sequences) run over HTTP in
+        // `processes.rs`, each scenario on a fresh store.
         tally.process_files += 1;
         return;
     }
@@ -258,7 +258,7 @@ fn shared_vectors_over_http_match_native_byte_for_byte() {
         run_vector_file(&server, f, &mut tally);
     }
     println!(
-        "edge vectors: {} files ({} build-error files and {} process files not served), {} cases over HTTP, {} failures",
+        "edge vectors: {} files ({} build-error files and {} process files run by processes.rs), {} cases over HTTP, {} failures",
         tally.files,
         tally.build_error_files,
         tally.process_files,

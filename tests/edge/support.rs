@@ -178,7 +178,10 @@ impl Server {
             .arg("--dir")
             .arg(format!("{}::{GUEST_DIR}", self.dir.display()))
             .arg("--env")
-            .arg(format!("CPM_BUNDLE_FILE={GUEST_DIR}/bundle.cpm"));
+            .arg(format!("CPM_BUNDLE_FILE={GUEST_DIR}/bundle.cpm"))
+            // Requests may set the clock with `cpm-now` (the process vectors run at their
+            // own times); decision requests do not use it.
+            .args(["--env", "CPM_TEST_CLOCK=header"]);
         match self.store {
             Store::Memory => command.arg("--kv-memory"),
             Store::Sqlite => command.arg("--kv-sqlite").arg(self.sqlite_path()),
