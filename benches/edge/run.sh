@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Edge benchmark (not a test): serves the component with `wasmtime serve` on 127.0.0.1 and
+# Edge benchmark (not a test): serves the component with the test host `cpm-test-host`
+# (tests/host, release build; `CPM_TEST_HOST=path` to use another build) on 127.0.0.1 and
 # loads it with `wrk` for a bounded time (so a bounded number of requests), then writes
 # requests/s and p50/p99 latency to benches/edge/results.md.
 #
@@ -7,7 +8,8 @@
 #   DURATION=30s CONNECTIONS=8 THREADS=2 benches/edge/run.sh
 #   CPM_BUNDLE=path.cpm DECISION=Name INPUT='{"a":1}' benches/edge/run.sh
 #
-# Needs: wasmtime (scripts/test installs 48.0.8), wrk (`apt-get install -y wrk`).
+# Needs: wrk (`apt-get install -y wrk`). The first run builds the host in release (wasmtime
+# and cranelift: several minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,8 +21,10 @@ INPUT=${INPUT:-'{"Customer Tier":"gold","Order Total":620,"Country":"DE","Sales 
 RESULTS=benches/edge/results.md
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-WASMTIME=${WASMTIME:-$(command -v wasmtime || echo "$HOME/.cargo/bin/wasmtime")}
-[ -x "$WASMTIME" ] || { echo "wasmtime is missing: cargo install --locked wasmtime-cli --version 48.0.8" >&2; exit 1; }
+if [ -z "${CPM_TEST_HOST:-}" ]; then
+  cargo build -q -p cpm-test-host --release
+  CPM_TEST_HOST=target/release/cpm-test-host
+fi
 
 cargo build -q -p cpm-edge --target wasm32-wasip2 --release
 WASM=target/wasm32-wasip2/release/cpm_edge.wasm
@@ -33,20 +37,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-ARGS=(serve -S cli --addr "127.0.0.1:$PORT")
+ARGS=(--listen 127.0.0.1:0 --kv-memory --cache target/cpm-test-host-cache)
 if [ -n "${CPM_BUNDLE:-}" ]; then
   cp "$CPM_BUNDLE" "$WORK/bundle.cpm"
   ARGS+=(--dir "$WORK::/bundles" --env CPM_BUNDLE_FILE=/bundles/bundle.cpm)
 fi
-"$WASMTIME" "${ARGS[@]}" "$WASM" 2>"$WORK/server.log" &
+"$CPM_TEST_HOST" "${ARGS[@]}" "$WASM" >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER_PID=$!
 
+# The host prints `listening on http://127.0.0.1:PORT` once it serves.
+PORT=
 for _ in $(seq 1 600); do
-  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  PORT=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$WORK/server.out")
+  [ -n "$PORT" ] && break
   kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
   sleep 0.5
 done
+[ -n "$PORT" ] || { echo "the test host did not start" >&2; cat "$WORK/server.log" >&2; exit 1; }
+curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null
 ENCODED=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$DECISION")
 URL="http://127.0.0.1:$PORT/v1/decisions/$ENCODED"
 
@@ -90,7 +98,7 @@ WASM_SIZE=$(stat -c %s "$WASM")
   echo
   echo "| | |"
   echo "| --- | --- |"
-  echo "| runtime | $("$WASMTIME" --version) (\`wasmtime serve -S cli\`, one instance per request) |"
+  echo "| runtime | $("$CPM_TEST_HOST" --version) on wasmtime 48.0.8 (test host, one instance per request) |"
   echo "| component | \`$WASM\`, $WASM_SIZE bytes |"
   echo "| machine | $(nproc) CPU(s), $(uname -sm); load average before the run: $LOAD |"
   echo "| load | wrk, $THREADS threads, $CONNECTIONS connections, loopback |"

@@ -1,5 +1,6 @@
-//! The edge component over real HTTP: the built `cpm_edge.wasm` served by
-//! `wasmtime serve -S cli` on 127.0.0.1, each test with its own server (killed on drop).
+//! The edge component over real HTTP: the built `cpm_edge.wasm` served by the test host
+//! `cpm-test-host` (tests/host) on 127.0.0.1, each test with its own server (killed on
+//! drop).
 //!
 //! - every shared vector in `tests/vectors/` gives, over HTTP, the same answer byte for
 //!   byte as cpm-core natively for the same bundle and input (its `output` included), and
@@ -7,9 +8,9 @@
 //! - each error status of the API (400, 404, 405, 413, 415, 422) with its problem document;
 //! - MessagePack requests and answers.
 //!
-//! Brings the component up to date first (`cargo build -p cpm-edge --target wasm32-wasip2
-//! --release`, or `$CPM_EDGE_WASM`), and needs `wasmtime` (`$WASMTIME`, `PATH` or
-//! `~/.cargo/bin`): without it every test fails, it does not skip. `scripts/test` installs it.
+//! Brings the component and the test host up to date first (`cargo build -p cpm-edge
+//! --target wasm32-wasip2 --release` and `cargo build -p cpm-test-host`, or
+//! `$CPM_EDGE_WASM` and `$CPM_TEST_HOST`).
 
 #![allow(
     clippy::unwrap_used,
@@ -25,7 +26,7 @@ use std::path::{Path, PathBuf};
 use cpm_core::api::{self, DecideRequest};
 use cpm_core::canonical;
 use cpm_core::feel::eval::Limits;
-use support::{Req, Server, bundle, encode_name};
+use support::{Req, Server, Store, bundle, encode_name};
 use yaml_rust2::{Yaml, YamlLoader};
 
 const PROBLEMS: &str = "https://cpm.dev/problems/";
@@ -134,8 +135,8 @@ fn run_vector_file(server: &Server, path: &Path, tally: &mut Tally) {
         .to_string();
     tally.files += 1;
     if !doc["files"].is_badvalue() {
-        // Process vectors (several files, event sequences): the edge does not serve cases
-        // yet, so these run natively only until the edge gains the process endpoints.
+        // Process vectors (several files, event sequences) run over HTTP in
+        // `processes.rs`, each scenario on a fresh store.
         tally.process_files += 1;
         return;
     }
@@ -257,7 +258,7 @@ fn shared_vectors_over_http_match_native_byte_for_byte() {
         run_vector_file(&server, f, &mut tally);
     }
     println!(
-        "edge vectors: {} files ({} build-error files and {} process files not served), {} cases over HTTP, {} failures",
+        "edge vectors: {} files ({} build-error files and {} process files run by processes.rs), {} cases over HTTP, {} failures",
         tally.files,
         tally.build_error_files,
         tally.process_files,
@@ -556,4 +557,24 @@ fn msgpack_request_and_answer() {
     let mut bad = req.clone();
     bad.path = "/v1/decisions/Nope".into();
     assert_problem(&server.send(&bad), 404, "unknown-decision");
+}
+
+/// The test host's process controls the process tests build on: SIGKILL and a restart on
+/// the same SQLite store and bundle keep serving; SIGTERM stops it cleanly.
+#[test]
+fn killed_host_restarts_on_the_same_store() {
+    let bytes = bundle("edge-http", MODEL).expect("the test model builds");
+    let mut server = Server::start_with(&bytes, Store::Sqlite);
+    let health = |server: &Server| {
+        let reply = server.send(&Req::get("/healthz"));
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        reply.json()["bundleHash"].clone()
+    };
+    let before = health(&server);
+    assert!(server.sqlite_path().is_file(), "no SQLite file at start");
+    server.kill();
+    server.restart();
+    assert_eq!(health(&server), before);
+    let status = server.stop();
+    assert!(status.success(), "SIGTERM gave {status}");
 }

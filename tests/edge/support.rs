@@ -1,29 +1,27 @@
-//! Test support: the built component served by `wasmtime serve` on 127.0.0.1, a small
-//! blocking HTTP/1.1 client, and bundles built natively with cpm-core.
+//! Test support: the built component served by the test host `cpm-test-host`
+//! (`tests/host`) on 127.0.0.1, a small blocking HTTP/1.1 client, and bundles built
+//! natively with cpm-core.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cpm_core::api::{self, BuildAnswer};
 use cpm_core::compile::SourceText;
 
-/// The wasmtime release the tests are run with (the newest that builds with rustc 1.95).
-pub const WASMTIME_VERSION: &str = "48.0.8";
-
 /// Where the bundle directory is mounted inside the component.
 const GUEST_DIR: &str = "/bundles";
 
-/// How long a server may take to answer `/healthz` (the first start compiles the component;
-/// later starts hit wasmtime's compilation cache).
+/// How long a host may take to print its `listening on` line (the first start compiles
+/// the component; later starts load it from the host's cache under `target/`).
 const START_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Serializes server start-up, so only one compilation of the component runs at a time and
-/// the others reuse wasmtime's cache.
+/// Serializes host start-up, so the component is compiled once and the other starts
+/// load it from the cache.
 static STARTING: Mutex<()> = Mutex::new(());
 
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
@@ -33,39 +31,49 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The `wasmtime` binary: `$WASMTIME`, else `wasmtime` on `PATH`, else `~/.cargo/bin/wasmtime`.
-/// Panics with instructions when there is none.
-pub fn wasmtime() -> PathBuf {
-    let candidates: Vec<PathBuf> = std::env::var_os("WASMTIME")
+/// Cargo's target directory.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .into_iter()
-        .chain(std::env::var_os("PATH").into_iter().flat_map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("wasmtime"))
-                .collect::<Vec<_>>()
-        }))
-        .chain(std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/wasmtime")))
-        .collect();
-    let Some(found) = candidates.into_iter().find(|p| p.is_file()) else {
-        panic!(
-            "`wasmtime` was not found (looked at $WASMTIME, PATH and ~/.cargo/bin); the edge tests \
-             serve the component with it. Install it with \
-             `cargo install --locked wasmtime-cli --version {WASMTIME_VERSION}` (scripts/test does)"
-        );
-    };
-    let version = Command::new(&found)
-        .arg("--version")
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Runs `cargo build ARGS` in the workspace (a no-op when everything is fresh).
+fn cargo_build(args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(workspace_root())
+        .arg("build")
+        .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run `{} --version`: {e}", found.display()));
-    let text = String::from_utf8_lossy(&version.stdout);
-    if !text.contains(WASMTIME_VERSION) {
-        eprintln!(
-            "note: {} is `{}`; the tests are pinned to wasmtime {WASMTIME_VERSION}",
-            found.display(),
-            text.trim()
-        );
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`cargo build {}` failed:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        ))
     }
-    found
+}
+
+/// The test host binary: `$CPM_TEST_HOST` when set, else the debug build of
+/// `cpm-test-host`, brought up to date once per test run with `cargo build -p
+/// cpm-test-host` (a no-op after `cargo test --workspace` built it).
+pub fn test_host() -> PathBuf {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        if let Some(path) = std::env::var_os("CPM_TEST_HOST") {
+            return Ok(PathBuf::from(path));
+        }
+        cargo_build(&["-p", "cpm-test-host"])?;
+        Ok(target_dir().join("debug/cpm-test-host"))
+    });
+    match built {
+        Ok(path) => path.clone(),
+        Err(message) => panic!("{message}"),
+    }
 }
 
 /// The built component: `$CPM_EDGE_WASM` when set, else the release build of cpm-edge for
@@ -77,29 +85,8 @@ pub fn component() -> PathBuf {
         if let Some(path) = std::env::var_os("CPM_EDGE_WASM") {
             return Ok(PathBuf::from(path));
         }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args([
-                "build",
-                "-p",
-                "cpm-edge",
-                "--target",
-                "wasm32-wasip2",
-                "--release",
-            ])
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "`cargo build -p cpm-edge --target wasm32-wasip2 --release` failed:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace_root().join("target"));
-        Ok(target.join("wasm32-wasip2/release/cpm_edge.wasm"))
+        cargo_build(&["-p", "cpm-edge", "--target", "wasm32-wasip2", "--release"])?;
+        Ok(target_dir().join("wasm32-wasip2/release/cpm_edge.wasm"))
     });
     match built {
         Ok(path) => path.clone(),
@@ -122,48 +109,142 @@ pub fn bundle(name: &str, model: &str) -> Result<Vec<u8>, Vec<(String, u32)>> {
     }
 }
 
-/// A running `wasmtime serve` of the component; killed when dropped.
+/// Where a [`Server`] keeps its key-value store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Store {
+    /// In the host's memory: gone when the host stops.
+    Memory,
+    /// In a SQLite file in the server's directory ([`Server::sqlite_path`]): kept across
+    /// [`Server::kill`] and [`Server::restart`].
+    Sqlite,
+}
+
+/// The component served by `cpm-test-host`, with its own directory (the bundle, the
+/// SQLite store, the host's log); the host is killed and the directory removed when
+/// dropped.
 pub struct Server {
-    child: Child,
-    /// The port on 127.0.0.1.
+    child: Option<Child>,
+    /// The port on 127.0.0.1 (a new one after each restart).
     pub port: u16,
     dir: PathBuf,
+    store: Store,
 }
 
 impl Server {
-    /// Serves the component with `bundle` as the file named by `CPM_BUNDLE_FILE`, and waits
-    /// until `/healthz` answers 200.
+    /// Serves the component with `bundle` as the file named by `CPM_BUNDLE_FILE` and an
+    /// in-memory key-value store, once it listens.
     pub fn start(bundle: &[u8]) -> Server {
-        let wasmtime = wasmtime();
-        let component = component();
+        Server::start_with(bundle, Store::Memory)
+    }
+
+    /// Serves the component with `bundle` and the key-value store `store`.
+    pub fn start_with(bundle: &[u8], store: Store) -> Server {
         let dir = std::env::temp_dir().join(format!(
             "cpm-edge-tests-{}-{}",
             std::process::id(),
             NEXT_DIR.fetch_add(1, Ordering::SeqCst)
         ));
-        std::fs::create_dir_all(&dir).expect("create the bundle directory");
+        std::fs::create_dir_all(&dir).expect("create the server directory");
+        let mut server = Server {
+            child: None,
+            port: 0,
+            dir,
+            store,
+        };
+        server.set_bundle(bundle);
+        server.spawn();
+        server
+    }
+
+    /// The SQLite file of a [`Store::Sqlite`] server.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.dir.join("kv.sqlite")
+    }
+
+    /// Starts the host process and waits for its `listening on` line.
+    fn spawn(&mut self) {
+        let host = test_host();
+        let component = component();
         let _starting = STARTING.lock().unwrap_or_else(|e| e.into_inner());
-        let port = free_port();
-        let log = std::fs::File::create(dir.join("server.log")).expect("create the server log");
-        let child = Command::new(&wasmtime)
-            .arg("serve")
-            .args(["-S", "cli"])
-            .arg("--addr")
-            .arg(format!("127.0.0.1:{port}"))
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("server.log"))
+            .expect("open the server log");
+        let mut command = Command::new(&host);
+        command
+            .args(["--listen", "127.0.0.1:0", "--cache"])
+            .arg(target_dir().join("cpm-test-host-cache"))
             .arg("--dir")
-            .arg(format!("{}::{GUEST_DIR}", dir.display()))
+            .arg(format!("{}::{GUEST_DIR}", self.dir.display()))
             .arg("--env")
             .arg(format!("CPM_BUNDLE_FILE={GUEST_DIR}/bundle.cpm"))
+            // Requests may set the clock with `cpm-now` (the process vectors run at their
+            // own times); decision requests do not use it.
+            .args(["--env", "CPM_TEST_CLOCK=header"]);
+        match self.store {
+            Store::Memory => command.arg("--kv-memory"),
+            Store::Sqlite => command.arg("--kv-sqlite").arg(self.sqlite_path()),
+        };
+        let mut child = command
             .arg(&component)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `{}`: {e}", wasmtime.display()));
-        let mut server = Server { child, port, dir };
-        server.set_bundle(bundle);
-        server.wait_ready();
-        server
+            .unwrap_or_else(|e| panic!("cannot start `{}`: {e}", host.display()));
+        let stdout = child.stdout.take().expect("the host's stdout is piped");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = sender.send(line);
+        });
+        let line = receiver.recv_timeout(START_TIMEOUT).unwrap_or_default();
+        let port = line
+            .trim()
+            .strip_prefix("listening on http://127.0.0.1:")
+            .and_then(|p| p.parse().ok());
+        let Some(port) = port else {
+            let _ = child.kill();
+            let status = child.wait();
+            panic!(
+                "the test host did not start (stdout `{}`, exit {status:?}):\n{}",
+                line.trim(),
+                self.log()
+            );
+        };
+        self.port = port;
+        self.child = Some(child);
+    }
+
+    /// Kills the host with SIGKILL (no clean shutdown: requests in flight are cut) and
+    /// waits for it to exit. The directory and the SQLite file stay.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops the host with SIGTERM (it finishes requests in flight) and returns its exit
+    /// status.
+    pub fn stop(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("the host is running");
+        let signalled = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(signalled.success(), "kill -TERM failed");
+        child.wait().expect("wait for the host")
+    }
+
+    /// Starts the host again (killing it first if it runs) on the same directory, bundle
+    /// and key-value store; the port changes.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
     }
 
     /// Replaces the served bundle; each request reads the file anew.
@@ -176,29 +257,6 @@ impl Server {
     /// The server's standard error so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
-    }
-
-    fn wait_ready(&mut self) {
-        let start = Instant::now();
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "wasmtime serve exited ({status}) before it was ready:\n{}",
-                    self.log()
-                );
-            }
-            if let Ok(reply) = self.try_send(&Req::get("/healthz"))
-                && reply.status == 200
-            {
-                return;
-            }
-            assert!(
-                start.elapsed() < START_TIMEOUT,
-                "the component did not answer `/healthz` within {START_TIMEOUT:?}:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
     }
 
     /// Sends a request and reads the reply; panics on transport errors (with the server log).
@@ -255,15 +313,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local address").port()
 }
 
 /// A request to send.

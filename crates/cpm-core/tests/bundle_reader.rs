@@ -302,6 +302,7 @@ fn program(e: Expr, t: TypeRef, hit: HitPolicy, negated: bool) -> Program {
             then: vec![e.clone()],
             note: negated.then(|| "note".to_owned()),
         }],
+        index: Default::default(),
     };
     Program {
         models: vec![Model {

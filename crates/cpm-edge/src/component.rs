@@ -3,14 +3,56 @@
 //!
 //! Pipeline position: the outermost layer, only I/O. The body is read in chunks and reading
 //! stops as soon as it is over [`MAX_BODY_BYTES`] (a larger `Content-Length` is refused
-//! without reading).
+//! without reading). The [`Platform`] of a request is WASI's: Spin's key-value store
+//! `default` (opened only when a process route needs it), the wall clock
+//! (`wasi:clocks/wall-clock`) and `wasi:random/random`.
+
+use std::cell::OnceCell;
 
 use futures::StreamExt;
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
+use crate::platform::{Platform, STORE_NAME, TEST_CLOCK_VAR};
 use crate::service::{self, Body, MAX_BODY_BYTES, Request};
 use crate::source;
+use crate::store::StoreError;
+use crate::store::wasi_kv::WasiStore;
+
+/// The platform of one request under Spin (or any host with the same WASI imports).
+struct WasiPlatform {
+    store: OnceCell<Result<WasiStore, StoreError>>,
+}
+
+impl Platform for WasiPlatform {
+    type Store = WasiStore;
+
+    fn store(&self) -> Result<&WasiStore, StoreError> {
+        self.store
+            .get_or_init(|| WasiStore::open(STORE_NAME))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn now(&self) -> String {
+        // Whole seconds, UTC: `2024-05-06T07:00:00Z`.
+        let now = jiff::Timestamp::now();
+        jiff::Timestamp::from_second(now.as_second())
+            .unwrap_or(now)
+            .to_string()
+    }
+
+    fn random_hex(&self) -> String {
+        wasi::random::random::get_random_bytes(16)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn test_clock(&self) -> bool {
+        std::env::var(TEST_CLOCK_VAR).is_ok_and(|v| v == "header")
+    }
+}
 
 /// Answers one HTTP request.
 #[http_component]
@@ -34,7 +76,10 @@ async fn handle(req: IncomingRequest) -> Response {
         headers,
         body,
     };
-    let reply = service::handle(&request, source::active());
+    let platform = WasiPlatform {
+        store: OnceCell::new(),
+    };
+    let reply = service::handle(&request, source::active(), &platform);
     let length = reply.body.len().to_string();
     let mut builder = Response::builder();
     builder.status(reply.status);

@@ -16,6 +16,10 @@ pub enum Format {
 /// The media type of bundle bytes (`GET /v1/bundle` with `Accept: application/octet-stream`).
 pub const OCTET_STREAM: &str = "application/octet-stream";
 
+/// The media type of the Prometheus text exposition (`GET /v1/metrics` with
+/// `Accept: text/plain`).
+pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// What a client may ask for in `Accept`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wanted {
@@ -23,6 +27,19 @@ pub enum Wanted {
     Value(Format),
     /// Raw bytes (only `GET /v1/bundle` offers them).
     Bytes,
+    /// Text (only `GET /v1/metrics` offers it: the Prometheus exposition).
+    Text,
+}
+
+/// What a route offers besides JSON and MessagePack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offer {
+    /// Nothing else.
+    Values,
+    /// Raw bytes (`application/octet-stream`).
+    Bytes,
+    /// Text (`text/plain`).
+    Text,
 }
 
 /// The media type of a `Content-Type` or `Accept` entry, lowercased, without parameters.
@@ -93,9 +110,9 @@ fn parse_q(text: &str) -> Option<u32> {
 }
 
 /// What the client wants back, from `Accept`: the explicitly named format with the highest
-/// quality (MessagePack, raw bytes when `bytes_offered`, or JSON); wildcards and anything
-/// else give JSON. Ties go to the entry listed first.
-pub fn wanted(accept: Option<&str>, bytes_offered: bool) -> Wanted {
+/// quality (MessagePack, what `offer` adds, or JSON); wildcards and anything else give JSON.
+/// Ties go to the entry listed first.
+pub fn wanted(accept: Option<&str>, offer: Offer) -> Wanted {
     let Some(accept) = accept else {
         return Wanted::Value(Format::Json);
     };
@@ -104,8 +121,10 @@ pub fn wanted(accept: Option<&str>, bytes_offered: bool) -> Wanted {
         let media = media_type(entry);
         let candidate = if is_msgpack(&media) {
             Wanted::Value(Format::MsgPack)
-        } else if bytes_offered && media == OCTET_STREAM {
+        } else if offer == Offer::Bytes && media == OCTET_STREAM {
             Wanted::Bytes
+        } else if offer == Offer::Text && media == "text/plain" {
+            Wanted::Text
         } else if is_json(&media) {
             Wanted::Value(Format::Json)
         } else {
@@ -147,34 +166,52 @@ mod tests {
     #[test]
     fn accept_picks_the_answer_format() {
         use Wanted::*;
-        assert_eq!(wanted(None, false), Value(Format::Json));
-        assert_eq!(wanted(Some("*/*"), false), Value(Format::Json));
+        assert_eq!(wanted(None, Offer::Values), Value(Format::Json));
+        assert_eq!(wanted(Some("*/*"), Offer::Values), Value(Format::Json));
         assert_eq!(
-            wanted(Some("application/msgpack"), false),
+            wanted(Some("application/msgpack"), Offer::Values),
             Value(Format::MsgPack)
         );
         assert_eq!(
-            wanted(Some("application/msgpack, */*"), false),
+            wanted(Some("application/msgpack, */*"), Offer::Values),
             Value(Format::MsgPack)
         );
         assert_eq!(
-            wanted(Some("application/json, application/msgpack"), false),
+            wanted(Some("application/json, application/msgpack"), Offer::Values),
             Value(Format::Json)
         );
         assert_eq!(
-            wanted(Some("application/json;q=0.5, application/msgpack"), false),
+            wanted(
+                Some("application/json;q=0.5, application/msgpack"),
+                Offer::Values
+            ),
             Value(Format::MsgPack)
         );
         assert_eq!(
-            wanted(Some("application/msgpack;q=0"), false),
+            wanted(Some("application/msgpack;q=0"), Offer::Values),
             Value(Format::Json)
         );
-        assert_eq!(wanted(Some("application/octet-stream"), true), Bytes);
         assert_eq!(
-            wanted(Some("application/octet-stream"), false),
+            wanted(Some("application/octet-stream"), Offer::Bytes),
+            Bytes
+        );
+        assert_eq!(
+            wanted(Some("application/octet-stream"), Offer::Values),
             Value(Format::Json)
         );
-        assert_eq!(wanted(Some("text/html"), false), Value(Format::Json));
+        assert_eq!(
+            wanted(Some("text/html"), Offer::Values),
+            Value(Format::Json)
+        );
+        assert_eq!(wanted(Some("text/plain"), Offer::Text), Text);
+        assert_eq!(
+            wanted(Some("text/plain;q=0.5, application/json"), Offer::Text),
+            Value(Format::Json)
+        );
+        assert_eq!(
+            wanted(Some("text/plain"), Offer::Values),
+            Value(Format::Json)
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! Pipeline position: the last step of a failed request. Each problem has a stable `type`
 //! (`https://cpm.dev/problems/<code>`, where `<code>` is the core's error code or one of the
 //! edge's own codes below), a `title` fixed per type, the HTTP `status`, a `detail` a person
-//! can act on, and the failing input `path` when there is one.
+//! can act on, and the failing input `path` when there is one. Problems about case data also
+//! carry `errors`: every error the core reported (`{code, message, path}`), so a client sees
+//! every missing or invalid field at once.
 
 /// The prefix of every problem `type`.
 pub const TYPE_PREFIX: &str = "https://cpm.dev/problems/";
@@ -29,6 +31,26 @@ pub const BAD_PATH: &str = "bad-path";
 pub const BUNDLE_UNAVAILABLE: &str = "bundle-unavailable";
 /// The core answered with a shape the edge does not know (a version mismatch).
 pub const INTERNAL: &str = "internal";
+/// No case has this id.
+pub const UNKNOWN_CASE: &str = "unknown-case";
+/// A case with this id exists and was not started by this request's key.
+pub const CASE_EXISTS: &str = "case-exists";
+/// `If-Match` names another version than the case's.
+pub const VERSION_MISMATCH: &str = "version-mismatch";
+/// Other writers kept changing the case; nothing was applied.
+pub const WRITE_CONFLICT: &str = "write-conflict";
+/// The case would be larger than the store accepts; nothing was applied.
+pub const CASE_TOO_LARGE: &str = "case-too-large";
+/// The key-value store could not be opened or failed.
+pub const STORE_UNAVAILABLE: &str = "store-unavailable";
+/// The body is JSON but not of the shape the route takes.
+pub const INVALID_REQUEST: &str = "invalid-request";
+/// A header has a value the edge cannot use.
+pub const BAD_HEADER: &str = "bad-header";
+/// A client-chosen case id is not usable.
+pub const INVALID_CASE_ID: &str = "invalid-case-id";
+/// Case data or a task form has missing or invalid fields (every one is in `errors`).
+pub const INVALID_DATA: &str = "invalid-data";
 
 /// One problem document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +63,8 @@ pub struct Problem {
     pub detail: String,
     /// The failing input path, for input errors.
     pub path: Option<String>,
+    /// Every error the core reported (`{code, message, path}`), when there are any.
+    pub errors: Vec<serde_json::Value>,
 }
 
 impl Problem {
@@ -51,6 +75,7 @@ impl Problem {
             status,
             detail: detail.into(),
             path: None,
+            errors: Vec::new(),
         }
     }
 
@@ -68,6 +93,9 @@ impl Problem {
         obj.insert("detail".into(), self.detail.clone().into());
         if let Some(path) = &self.path {
             obj.insert("path".into(), path.clone().into());
+        }
+        if !self.errors.is_empty() {
+            obj.insert("errors".into(), self.errors.clone().into());
         }
         serde_json::Value::Object(obj)
     }
@@ -91,8 +119,46 @@ fn title(code: &str) -> &'static str {
         "fuel-exhausted" => "Evaluation budget exhausted",
         "depth-exceeded" => "Evaluation nested too deeply",
         "too-large" => "Value too large",
+        UNKNOWN_CASE => "Unknown case",
+        CASE_EXISTS => "Case already exists",
+        VERSION_MISMATCH => "Case version does not match",
+        WRITE_CONFLICT => "Case changed concurrently",
+        CASE_TOO_LARGE => "Case too large to store",
+        STORE_UNAVAILABLE => "Store unavailable",
+        INVALID_REQUEST => "Invalid request document",
+        BAD_HEADER => "Invalid header",
+        INVALID_CASE_ID => "Invalid case id",
+        INVALID_DATA => "Case data is missing or invalid",
+        "unknown-process" => "Unknown process",
+        "bundle-mismatch" => "Case runs on another bundle",
+        "invalid-case" => "Stored case unreadable",
+        "invalid-event" | "invalid-time" | "time-order" | "not-started" | "already-started"
+        | "case-closed" | "case-not-closed" | "unknown-task" | "task-not-open"
+        | "unknown-timer" | "timer-not-due" | "unknown-effect" | "unknown-step" => "Event refused",
+        "step-limit" | "step-value" | "template-error" => "Process step failed",
         _ => "Decision failed",
     }
+}
+
+/// The HTTP status of a process error code from the core: 404 for an unknown process, 409
+/// for a case pinned to another bundle than the active one, 500 for a stored case this core
+/// cannot read (a deployment problem), 422 for everything else (the request is well-formed,
+/// but the process refuses it: missing data, a closed case, a task that is not open, …).
+pub fn process_status(code: &str) -> u16 {
+    match code {
+        "unknown-process" => 404,
+        "bundle-mismatch" => 409,
+        "invalid-case" | "malformed-request" => 500,
+        _ => 422,
+    }
+}
+
+/// Whether a core error code is about one data or form field.
+pub fn is_field_code(code: &str) -> bool {
+    matches!(
+        code,
+        "missing-field" | "invalid-field" | "wrong-type" | "unknown-field"
+    )
 }
 
 /// The HTTP status of a decision error code from the core: 404 for an unknown decision,

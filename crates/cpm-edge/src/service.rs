@@ -10,6 +10,13 @@
 //! | `/v1/decisions` | `GET` | the core's description of every decision |
 //! | `/v1/bundle` | `GET` | hash, format version, models, decision count; the bundle bytes with `Accept: application/octet-stream` |
 //! | `/healthz` | `GET` | `{"bundleHash": …, "status": "ok"}` |
+//! | `/v1/intake` | `POST` | the processes a contact starts ([`crate::cases`] has the process routes) |
+//! | `/v1/processes/{name}/cases` | `POST` | a new case (201) |
+//! | `/v1/cases/{id}` | `GET` | the case, `ETag` = its version |
+//! | `/v1/cases/{id}/events` | `POST` | applies an event (`Idempotency-Key`, `If-Match`) |
+//! | `/v1/cases/{id}/outbox` | `GET` | the effects still to perform |
+//! | `/v1/tasks` | `GET` | open tasks, oldest first (`?queue=`) |
+//! | `/v1/metrics` | `GET` | KPIs (JSON, or Prometheus text on `Accept: text/plain`) |
 
 use std::borrow::Cow;
 
@@ -18,8 +25,10 @@ use cpm_core::decide::Engine;
 use cpm_core::feel::eval::Limits;
 use percent_encoding::percent_decode_str;
 
+use crate::cases;
 use crate::msgpack;
-use crate::negotiate::{self, Format, Wanted};
+use crate::negotiate::{self, Format, Offer, Wanted};
+use crate::platform::Platform;
 use crate::problem::{self, Problem};
 
 /// Largest request body accepted (1 MiB); larger bodies get 413.
@@ -80,7 +89,7 @@ impl Reply {
     }
 
     /// A JSON value in the negotiated format: canonical JSON text, or MessagePack.
-    fn value(status: u16, value: &serde_json::Value, format: Format) -> Self {
+    pub(crate) fn value(status: u16, value: &serde_json::Value, format: Format) -> Self {
         let (content_type, body) = match format {
             Format::Json => (
                 "application/json",
@@ -133,15 +142,41 @@ enum Route<'a> {
     Decisions,
     Bundle,
     Health,
+    Intake,
+    StartCase(&'a str),
+    Case(&'a str),
+    Events(&'a str),
+    Outbox(&'a str),
+    Tasks,
+    Metrics,
 }
 
 impl Route<'_> {
     fn allow(&self) -> &'static str {
         match self {
-            Route::Decide(_) => "POST",
-            Route::Decisions | Route::Bundle | Route::Health => "GET",
+            Route::Decide(_) | Route::Intake | Route::StartCase(_) | Route::Events(_) => "POST",
+            Route::Decisions
+            | Route::Bundle
+            | Route::Health
+            | Route::Case(_)
+            | Route::Outbox(_)
+            | Route::Tasks
+            | Route::Metrics => "GET",
         }
     }
+
+    fn offer(&self) -> Offer {
+        match self {
+            Route::Bundle => Offer::Bytes,
+            Route::Metrics => Offer::Text,
+            _ => Offer::Values,
+        }
+    }
+}
+
+/// One path segment: not empty, no `/`.
+fn segment(text: &str) -> Option<&str> {
+    (!text.is_empty() && !text.contains('/')).then_some(text)
 }
 
 fn route(path: &str) -> Option<Route<'_>> {
@@ -149,15 +184,31 @@ fn route(path: &str) -> Option<Route<'_>> {
         "/healthz" => Some(Route::Health),
         "/v1/decisions" => Some(Route::Decisions),
         "/v1/bundle" => Some(Route::Bundle),
+        "/v1/intake" => Some(Route::Intake),
+        "/v1/tasks" => Some(Route::Tasks),
+        "/v1/metrics" => Some(Route::Metrics),
         _ => {
-            let name = path.strip_prefix("/v1/decisions/")?;
-            (!name.is_empty() && !name.contains('/')).then_some(Route::Decide(name))
+            if let Some(name) = path.strip_prefix("/v1/decisions/") {
+                return segment(name).map(Route::Decide);
+            }
+            if let Some(rest) = path.strip_prefix("/v1/processes/") {
+                return segment(rest.strip_suffix("/cases")?).map(Route::StartCase);
+            }
+            let rest = path.strip_prefix("/v1/cases/")?;
+            if let Some(id) = rest.strip_suffix("/events") {
+                segment(id).map(Route::Events)
+            } else if let Some(id) = rest.strip_suffix("/outbox") {
+                segment(id).map(Route::Outbox)
+            } else {
+                segment(rest).map(Route::Case)
+            }
         }
     }
 }
 
-/// Answers one request from `bundle`.
-pub fn handle(request: &Request, bundle: BundleBytes<'_>) -> Reply {
+/// Answers one request from `bundle`, with `platform`'s store and clock for the process
+/// routes.
+pub fn handle<P: Platform>(request: &Request, bundle: BundleBytes<'_>, platform: &P) -> Reply {
     let (path, query) = request
         .path_and_query
         .split_once('?')
@@ -167,7 +218,7 @@ pub fn handle(request: &Request, bundle: BundleBytes<'_>) -> Reply {
             problem::NOT_FOUND,
             404,
             format!(
-                "no route `{path}`; the routes are `POST /v1/decisions/{{name}}`, `GET /v1/decisions`, `GET /v1/bundle` and `GET /healthz`"
+                "no route `{path}`; the routes are `POST /v1/decisions/{{name}}`, `GET /v1/decisions`, `GET /v1/bundle`, `GET /healthz`, `POST /v1/intake`, `POST /v1/processes/{{name}}/cases`, `GET /v1/cases/{{id}}`, `POST /v1/cases/{{id}}/events`, `GET /v1/cases/{{id}}/outbox`, `GET /v1/tasks` and `GET /v1/metrics`"
             ),
         ));
     };
@@ -184,24 +235,58 @@ pub fn handle(request: &Request, bundle: BundleBytes<'_>) -> Reply {
         reply.headers.push(("allow".into(), route.allow().into()));
         return reply;
     }
-    match answer(request, &route, query, bundle) {
+    match answer(request, &route, query, bundle, platform) {
         Ok(reply) | Err(reply) => reply,
     }
 }
 
 /// The answer of a routed request; `Err` holds a problem reply.
-fn answer(
+fn answer<P: Platform>(
     request: &Request,
     route: &Route<'_>,
     query: &str,
     bundle: BundleBytes<'_>,
+    platform: &P,
 ) -> Result<Reply, Reply> {
-    let wanted = negotiate::wanted(request.header("accept"), matches!(route, Route::Bundle));
+    let wanted = negotiate::wanted(request.header("accept"), route.offer());
     let format = match wanted {
         Wanted::Value(format) => format,
-        Wanted::Bytes => Format::Json,
+        Wanted::Bytes | Wanted::Text => Format::Json,
+    };
+    let no_query = |what: &str| {
+        if query.is_empty() {
+            Ok(())
+        } else {
+            Err(Reply::problem(&Problem::new(
+                problem::BAD_QUERY,
+                400,
+                format!("`{what}` takes no query parameters; remove `?{query}`"),
+            )))
+        }
     };
     Ok(match route {
+        Route::Intake => {
+            no_query("/v1/intake")?;
+            cases::intake(request, bundle, format)?
+        }
+        Route::StartCase(name) => {
+            no_query("/v1/processes/{name}/cases")?;
+            cases::start(request, name, bundle, platform, format)?
+        }
+        Route::Case(id) => {
+            no_query("/v1/cases/{id}")?;
+            cases::get_case(request, id, platform, format)?
+        }
+        Route::Events(id) => {
+            no_query("/v1/cases/{id}/events")?;
+            cases::post_event(request, id, bundle, platform, format)?
+        }
+        Route::Outbox(id) => {
+            no_query("/v1/cases/{id}/outbox")?;
+            cases::outbox(id, platform, format)?
+        }
+        Route::Tasks => cases::tasks(request, query, platform, format)?,
+        Route::Metrics => cases::metrics(request, query, platform, wanted)?,
         Route::Decide(raw_name) => {
             // Read the request before loading the bundle: client mistakes are reported first.
             let req = decide_request(request, raw_name, query)?;
@@ -235,7 +320,7 @@ fn answer(
 }
 
 /// The bundle's bytes and its engine, or the problem reply saying why not.
-fn load(bundle: BundleBytes<'_>) -> Result<(Cow<'_, [u8]>, Engine), Reply> {
+pub(crate) fn load(bundle: BundleBytes<'_>) -> Result<(Cow<'_, [u8]>, Engine), Reply> {
     let bytes = bundle.map_err(|e| Reply::problem(&e.problem()))?;
     let engine = api::load(&bytes)
         .map_err(|e| Reply::problem(&LoadError::Bundle(e.to_string()).problem()))?;
@@ -259,15 +344,31 @@ fn decide_request(request: &Request, raw_name: &str, query: &str) -> Result<Deci
         })?
         .into_owned();
     let explain = explain_param(query).map_err(|detail| bad(problem::BAD_QUERY, 400, detail))?;
+    let input = read_json_body(request)?;
+    Ok(DecideRequest {
+        decision,
+        input,
+        explain,
+    })
+}
+
+/// The request body as a JSON value: JSON or MessagePack by `Content-Type`; an empty JSON
+/// body is `null`.
+///
+/// # Errors
+/// The problem reply: 413 over the size limit, 400 unreadable or malformed, 415 another
+/// media type.
+pub(crate) fn read_json_body(request: &Request) -> Result<serde_json::Value, Reply> {
+    let bad = |code: &str, status: u16, detail: String| {
+        Reply::problem(&Problem::new(code, status, detail))
+    };
     let bytes = match &request.body {
         Body::Complete(bytes) => bytes,
         Body::TooLarge => {
             return Err(bad(
                 problem::BODY_TOO_LARGE,
                 413,
-                format!(
-                    "the request body is over the limit of {MAX_BODY_BYTES} bytes; send only the input data the decision needs"
-                ),
+                format!("the request body is over the limit of {MAX_BODY_BYTES} bytes"),
             ));
         }
         Body::Unreadable => {
@@ -287,27 +388,22 @@ fn decide_request(request: &Request, raw_name: &str, query: &str) -> Result<Deci
             ),
         )
     })?;
-    let input = if bytes.iter().all(u8::is_ascii_whitespace) && format == Format::Json {
+    if bytes.iter().all(u8::is_ascii_whitespace) && format == Format::Json {
         // An empty body is a request with no input data.
-        serde_json::Value::Null
-    } else {
-        match format {
-            Format::Json => serde_json::from_slice(bytes).map_err(|e| {
-                bad(
-                    problem::MALFORMED_BODY,
-                    400,
-                    format!("the request body is not valid JSON: {e}"),
-                )
-            })?,
-            Format::MsgPack => msgpack::decode(bytes)
-                .map_err(|detail| bad(problem::MALFORMED_BODY, 400, detail))?,
+        return Ok(serde_json::Value::Null);
+    }
+    match format {
+        Format::Json => serde_json::from_slice(bytes).map_err(|e| {
+            bad(
+                problem::MALFORMED_BODY,
+                400,
+                format!("the request body is not valid JSON: {e}"),
+            )
+        }),
+        Format::MsgPack => {
+            msgpack::decode(bytes).map_err(|detail| bad(problem::MALFORMED_BODY, 400, detail))
         }
-    };
-    Ok(DecideRequest {
-        decision,
-        input,
-        explain,
-    })
+    }
 }
 
 /// The `explain` query parameter (default true); any other parameter is refused.
@@ -432,6 +528,10 @@ decisions:
         }
     }
 
+    fn platform() -> crate::platform::FixedPlatform {
+        crate::platform::FixedPlatform::new("2024-05-01T09:00:00Z")
+    }
+
     fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Request {
         Request {
             method: method.into(),
@@ -446,7 +546,7 @@ decisions:
 
     fn send(req: &Request) -> (Reply, serde_json::Value) {
         let bytes = bundle();
-        let reply = handle(req, Ok(Cow::Borrowed(&bytes)));
+        let reply = handle(req, Ok(Cow::Borrowed(&bytes)), &platform());
         let json = if reply.header("content-type") == Some("application/msgpack") {
             msgpack::decode(&reply.body).unwrap()
         } else {
@@ -711,6 +811,7 @@ decisions:
                 b"",
             ),
             Ok(Cow::Borrowed(&bytes)),
+            &platform(),
         );
         assert_eq!(raw.status, 200);
         assert_eq!(raw.body, bytes);
@@ -723,11 +824,15 @@ decisions:
     #[test]
     fn a_missing_or_bad_bundle_is_a_500_without_paths() {
         let req = request("GET", "/healthz", &[], b"");
-        let reply = handle(&req, Err(LoadError::File));
+        let reply = handle(&req, Err(LoadError::File), &platform());
         assert_eq!(reply.status, 500);
         let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
         assert_eq!(problem_type(&json), problem::BUNDLE_UNAVAILABLE);
-        let reply = handle(&req, Ok(Cow::Borrowed(b"not a bundle".as_slice())));
+        let reply = handle(
+            &req,
+            Ok(Cow::Borrowed(b"not a bundle".as_slice())),
+            &platform(),
+        );
         assert_eq!(reply.status, 500);
         let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
         assert!(
