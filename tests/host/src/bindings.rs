@@ -184,3 +184,86 @@ impl atomics::HostCas for KvView<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The guest-facing calls on a bare resource table: what a component sees.
+    #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
+
+    use super::*;
+    use atomics::{Host as _, HostCas as _};
+    use store::{Host as _, HostBucket as _};
+
+    fn view<'a>(kv: &'a Kv, table: &'a mut ResourceTable) -> KvView<'a> {
+        KvView { kv, table }
+    }
+
+    #[test]
+    fn open_refuses_ungranted_stores_as_access_denied() {
+        let kv = Kv::memory(["default"]);
+        let mut table = ResourceTable::new();
+        let mut host = view(&kv, &mut table);
+        assert!(host.open("default".into()).unwrap().is_ok());
+        assert!(matches!(
+            host.open("other".into()).unwrap(),
+            Err(store::Error::AccessDenied)
+        ));
+    }
+
+    #[test]
+    fn limits_reach_the_guest_as_other_errors() {
+        let kv = Kv::memory(["default"]);
+        let mut table = ResourceTable::new();
+        let mut host = view(&kv, &mut table);
+        let bucket = host.open("default".into()).unwrap().unwrap();
+        let key = "k".repeat(300);
+        match host
+            .set(Resource::new_borrow(bucket.rep()), key, b"v".to_vec())
+            .unwrap()
+        {
+            Err(store::Error::Other(message)) => assert!(message.contains("256"), "{message}"),
+            other => panic!("a 300-byte key gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn failed_swap_hands_back_a_fresh_cas() {
+        let kv = Kv::memory(["default"]);
+        let mut table = ResourceTable::new();
+        let mut host = view(&kv, &mut table);
+        let bucket = host.open("default".into()).unwrap().unwrap();
+        let borrow = || Resource::<Bucket>::new_borrow(bucket.rep());
+        let first = host.new(borrow(), "case".into()).unwrap().unwrap();
+        let second = host.new(borrow(), "case".into()).unwrap().unwrap();
+        assert_eq!(
+            host.current(Resource::new_borrow(first.rep()))
+                .unwrap()
+                .unwrap(),
+            None
+        );
+        assert!(host.swap(first, b"one".to_vec()).unwrap().is_ok());
+        // The second handle read the key before the first swap: it fails, and the handle
+        // it gets back has read the current value and swaps.
+        let retry = match host.swap(second, b"two".to_vec()).unwrap() {
+            Err(atomics::CasError::CasFailed(retry)) => retry,
+            other => panic!("a stale swap gave {other:?}"),
+        };
+        assert_eq!(
+            host.current(Resource::new_borrow(retry.rep()))
+                .unwrap()
+                .unwrap(),
+            Some(b"one".to_vec())
+        );
+        assert!(host.swap(retry, b"two".to_vec()).unwrap().is_ok());
+        assert_eq!(
+            host.get(borrow(), "case".into()).unwrap().unwrap(),
+            Some(b"two".to_vec())
+        );
+        assert_eq!(host.increment(borrow(), "n".into(), 3).unwrap().unwrap(), 3);
+        let listed = host.list_keys(borrow(), None).unwrap().unwrap();
+        assert_eq!(listed.keys, ["case", "n"]);
+        assert_eq!(listed.cursor, None);
+        store::HostBucket::drop(&mut host, bucket).unwrap();
+        assert!(host.table.is_empty());
+    }
+}
