@@ -6,6 +6,7 @@
 #
 #   benches/compare/run.sh                      # everything
 #   NATIVE_EVALUATIONS=20000 NODE_EVALUATIONS=20000 benches/compare/run.sh
+#   SKIP_NATIVE=1 benches/compare/run.sh       # Node half only; reuse the last native figures
 #
 # Needs: cargo (rustc 1.85+), python3, node 20+ and npm; for the wasm package, what
 # js/scripts/build.sh needs (wasm32-unknown-unknown target, wasm-bindgen-cli at the pinned
@@ -19,6 +20,9 @@ NODE_EVALUATIONS=${NODE_EVALUATIONS:-20000}
 OUT="$HERE/target/results"
 mkdir -p "$OUT"
 
+if [ "${SKIP_NATIVE:-}" = 1 ] && [ -s "$OUT/native-latency.jsonl" ]; then
+  echo "== native: reusing the measurements in $OUT (SKIP_NATIVE=1)"
+else
 echo "== workloads: generating the 1,000- and 10,000-row tables"
 python3 workloads/gen_tables.py
 
@@ -40,12 +44,16 @@ done
 
 echo "== native: criterion"
 cargo bench --locked --bench compare 2>&1 | tee "$OUT/criterion.log"
+fi
 
 echo "== node: the wasm package and the JS engines"
 if [ ! -f "$ROOT/js/pkg/cpm_web_bg.wasm" ]; then
   (cd "$ROOT/js" && npm ci --no-audit --no-fund && nice npm run build)
 fi
-(cd js && npm ci --no-audit --no-fund && node bench.mjs --out "$OUT/node.json" --evaluations "$NODE_EVALUATIONS")
+# npm ci, except where the registry lacks @gorules/zen-engine's packages for other platforms
+# (then npm ci refuses the lock file): npm install of the same pinned versions.
+(cd js && { npm ci --no-audit --no-fund || npm install --no-audit --no-fund; } &&
+  node bench.mjs --out "$OUT/node.json" --evaluations "$NODE_EVALUATIONS")
 
 echo "== report"
 mem=$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)
@@ -60,5 +68,5 @@ json.dump({"cpu": """$cpu""", "cores": $(nproc), "memory": "$mem", "os": """$os"
            "zen_crate": "$zen", "commit": "$commit",
            "native_evaluations": $NATIVE_EVALUATIONS}, open(sys.argv[1], "w"))
 PY
-python3 report.py "$OUT" "$HERE/results.md" "benches/compare/run.sh  # NATIVE_EVALUATIONS=$NATIVE_EVALUATIONS NODE_EVALUATIONS=$NODE_EVALUATIONS"
+python3 report.py "$OUT" "$HERE/results.md" "${SKIP_NATIVE:+SKIP_NATIVE=$SKIP_NATIVE }NATIVE_EVALUATIONS=$NATIVE_EVALUATIONS NODE_EVALUATIONS=$NODE_EVALUATIONS benches/compare/run.sh"
 echo "wrote benches/compare/results.md"
