@@ -38,7 +38,9 @@ pub const WORKLOADS: [&str; 5] = [
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     /// A workload file is missing or unreadable.
-    #[error("cannot read `{path}`: {source} (run `python3 benches/compare/workloads/gen_tables.py` for the table workloads)")]
+    #[error(
+        "cannot read `{path}`: {source} (run `python3 benches/compare/workloads/gen_tables.py` for the table workloads)"
+    )]
     Read {
         /// The file.
         path: String,

@@ -17,13 +17,21 @@ use cpm_bench_compare::{
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["verify"] => verify_all(),
         ["latency", workload, engine, n] => match n.parse::<usize>() {
             Ok(n) if n > 0 => latency(workload, engine, n),
             _ => Err(format!("`{n}` is not a positive number of evaluations")),
         },
-        _ => Err("usage: probe verify | probe latency <workload> <cpm|cpm-scan|zen> <evaluations>".to_owned()),
+        _ => Err(
+            "usage: probe verify | probe latency <workload> <cpm|cpm-scan|zen> <evaluations>"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
