@@ -25,6 +25,9 @@ use crate::value::Value;
 /// Tables with fewer rules than this are scanned: an index would not pay for itself.
 pub const MIN_INDEXED_RULES: usize = 32;
 
+/// Once the candidates are this few, the remaining columns are not consulted.
+const FEW_CANDIDATES: usize = 8;
+
 /// The lazily built index of one table, kept beside the table in the IR but never encoded
 /// in a bundle.
 #[derive(Default)]
@@ -77,12 +80,15 @@ impl TableIndex {
         if table.rules.len() < MIN_INDEXED_RULES {
             return None;
         }
-        let columns: Vec<(usize, ColumnIndex)> = (0..table.inputs.len())
+        let mut columns: Vec<(usize, ColumnIndex)> = (0..table.inputs.len())
             .filter_map(|c| ColumnIndex::build(table, c).map(|index| (c, index)))
             .collect();
         if columns.is_empty() {
             return None;
         }
+        // Equality lookups first: they are cheap and usually narrow the most, so a wide
+        // interval column (`[100..100000]` on half the rules) is often not consulted at all.
+        columns.sort_by_key(|(column, index)| (index.intervals.is_some(), *column));
         Some(Self {
             rules: table.rules.len(),
             columns,
@@ -100,6 +106,10 @@ impl TableIndex {
             };
             if index.candidates(input, &mut column_hits) {
                 result.intersect(&column_hits);
+                // Few enough to check in full: narrowing further costs more than it saves.
+                if result.len() <= FEW_CANDIDATES {
+                    break;
+                }
             }
         }
         result
@@ -131,6 +141,11 @@ impl RuleSet {
             *last = (1u64 << (len % 64)) - 1;
         }
         set
+    }
+
+    /// How many rules are in the set.
+    fn len(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
 
     fn insert(&mut self, rule: u32) {
