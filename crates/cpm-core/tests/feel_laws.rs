@@ -5,7 +5,6 @@
 //! than 28 significant digits, so exact decimal arithmetic owes no rounding (beyond that,
 //! products round to 28 digits and associativity holds only up to the last digit).
 #![expect(
-    clippy::unwrap_used,
     clippy::panic,
     reason = "test helpers: an unexpected build outcome must stop the test loudly"
 )]
