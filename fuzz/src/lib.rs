@@ -21,8 +21,11 @@ use cpm_core::feel::names::Names;
 use cpm_core::feel::parser;
 use sha2::{Digest, Sha256};
 
+/// A fuzz target: runs one input, panics on a broken invariant.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets by name, as `scripts/fuzz` and the regression test know them.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+pub const TARGETS: [(&str, Target); 6] = [
     ("feel_expression", feel_expression),
     ("source_load", source_load),
     ("dmn_import", dmn_import),
@@ -94,7 +97,7 @@ pub fn dmn_import(data: &[u8]) {
     }
 }
 
-/// Bundle bytes: decoding any bytes gives a bundle or a [`BundleError`], never a panic or an
+/// Bundle bytes: decoding any bytes gives a bundle or a [`bundle::BundleError`], never a panic or an
 /// unbounded allocation. The first byte picks the mode: as they are (header checks), or as
 /// a payload framed with a correct header and hash (so the MessagePack decoder itself is
 /// fuzzed; a random payload cannot pass a SHA-256 check otherwise). A bundle that decodes

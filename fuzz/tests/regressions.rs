@@ -2,10 +2,6 @@
 //! (`fuzz/regressions/<target>/`) runs through its target on each `cargo test`: none may
 //! panic. A crash found by `scripts/fuzz` is added by copying its artifact into
 //! `fuzz/regressions/<target>/` once it is fixed.
-#![expect(
-    clippy::unwrap_used,
-    reason = "test: unreadable fixtures must stop the test loudly"
-)]
 
 use std::path::Path;
 
