@@ -67,7 +67,7 @@ impl std::fmt::Debug for LazyIndex {
     }
 }
 
-/// The candidate-rule index of a table: one [`ColumnIndex`] per input column that has at
+/// The candidate-rule index of a table: one column index per input column that has at
 /// least one indexable cell.
 pub struct TableIndex {
     rules: usize,
