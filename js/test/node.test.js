@@ -128,6 +128,45 @@ test('JS numbers become the decimal their shortest text denotes', async () => {
   engine.free();
 });
 
+test('plain JSON input (sent as text) and other objects (sent property by property) answer alike', async () => {
+  const engine = await customerEngine();
+  // A class instance has the same own properties but takes the general path.
+  class Record {}
+  const asInstance = (o) => Object.assign(new Record(), o);
+  const inputs = [
+    { 'Customer Tier': 'gold', 'Order Total': 620, Country: 'DE', 'Sales Channel': 'online' },
+    { 'Customer Tier': 'silver', 'Order Total': 499.99, Country: 'FR', 'Sales Channel': 'store' },
+    { 'Customer Tier': 'standard', 'Order Total': 100, Country: 'NL', 'Sales Channel': 'online' },
+    { 'Customer Tier': 'standard', 'Order Total': 0.1 + 0.2, Country: 'ES', 'Sales Channel': 'phone' },
+    { 'Customer Tier': 'gold', 'Order Total': -0, Country: 'IT', 'Sales Channel': 'staff portal' },
+    { 'Customer Tier': 'gold', 'Order Total': 1e21, Country: 'BE', 'Sales Channel': 'online' },
+    { 'Customer Tier': 'caf\u00e9 \u{1F600}', 'Order Total': 5e-7, Country: 'DE', 'Sales Channel': 'online' },
+  ];
+  for (const input of inputs) {
+    for (const explain of [false, true]) {
+      assert.deepEqual(
+        engine.decide('Discount', input, { explain }),
+        engine.decide('Discount', asInstance(input), { explain }),
+        JSON.stringify(input),
+      );
+    }
+  }
+  // `undefined` properties are null on both paths (JSON.stringify would drop them).
+  const missing = { 'Customer Tier': undefined, 'Order Total': 5, Country: 'DE', 'Sales Channel': 'online' };
+  assert.deepEqual(
+    engine.decide('Discount', missing, { explain: true }),
+    engine.decide('Discount', { ...missing, 'Customer Tier': null }, { explain: true }),
+  );
+  // A Date is an object without own properties on both paths (JSON.stringify would write
+  // its ISO text), so a string input given a Date is a type error, not a date string.
+  const dated = thrown(() => engine.decide('Discount', { ...missing, 'Customer Tier': new Date(0) }));
+  assert.equal(dated.code, 'input-type');
+  // A lone surrogate is replaced on both paths (JSON.stringify would escape it).
+  const lone = { 'Customer Tier': 'a\ud800', 'Order Total': 5, Country: 'DE', 'Sales Channel': 'online' };
+  assert.deepEqual(engine.decide('Discount', lone), engine.decide('Discount', asInstance(lone)));
+  engine.free();
+});
+
 /** Calls `f` and returns what it threw. */
 function thrown(f) {
   try {

@@ -57,14 +57,26 @@ impl Engine {
     /// in `errors`: `malformed-request` (input not JSON data, unknown option),
     /// `unknown-decision`, `invalid-input`, `input-type`, `hit-policy-violation`, ….
     pub fn decide(&self, name: &str, input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-        let answer = from_js(input, "input")
-            .and_then(|input| Ok((input, from_js(options, "options")?)))
-            .and_then(|(input, options)| request(name, input, options))
-            .map_or_else(
-                |e| api::failure(vec![e]),
-                |req| api::decide(&self.inner, &req, Limits::default()),
-            );
-        answer_to_js(&answer)
+        answer_to_js(&self.answer(name, from_js(input, "input"), options))
+    }
+
+    /// [`Engine::decide`] for input the package has already written as JSON text with
+    /// `JSON.stringify`, after checking that the value is plain JSON data (finite numbers,
+    /// well-formed strings, plain objects and arrays, shallow nesting), for which the text
+    /// reads back as exactly what [`Engine::decide`] would read from the object. Answers and
+    /// throws exactly as [`Engine::decide`]; it is only faster, because one string crosses
+    /// the boundary instead of every property.
+    ///
+    /// # Errors
+    /// As [`Engine::decide`].
+    #[wasm_bindgen(js_name = decideText)]
+    pub fn decide_text(
+        &self,
+        name: &str,
+        input_json: &str,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        answer_to_js(&self.answer(name, parse_input(input_json), options))
     }
 
     /// Evaluates decision `name` for input data given as JSON text (numbers read from
@@ -72,15 +84,7 @@ impl Engine {
     /// text; `options` is `{ explain?: boolean }`. Never throws for a decision failure.
     #[wasm_bindgen(js_name = decideJson)]
     pub fn decide_json(&self, name: &str, input_json: &str, options: JsValue) -> String {
-        let input = serde_json::from_str::<serde_json::Value>(input_json)
-            .map_err(|e| malformed(&format!("the input is not valid JSON: {e}")));
-        let answer = input
-            .and_then(|input| request(name, input, from_js(options, "options")?))
-            .map_or_else(
-                |e| api::failure(vec![e]),
-                |req| api::decide(&self.inner, &req, Limits::default()),
-            );
-        canonical::to_string(&answer)
+        canonical::to_string(&self.answer(name, parse_input(input_json), options))
     }
 
     /// The processes a contact starts: `request` is `{ contact }` (see `docs/processes.md`).
@@ -250,6 +254,30 @@ pub fn build(files: JsValue) -> Result<JsValue, JsValue> {
             warnings: &warnings,
         }),
     }
+}
+
+impl Engine {
+    /// The core's answer to a decide request, success or failure, for input read by the
+    /// caller and options still to be read.
+    fn answer(
+        &self,
+        name: &str,
+        input: Result<serde_json::Value, ErrorDetail>,
+        options: JsValue,
+    ) -> serde_json::Value {
+        input
+            .and_then(|input| request(name, input, from_js(options, "options")?))
+            .map_or_else(
+                |e| api::failure(vec![e]),
+                |req| api::decide(&self.inner, &req, Limits::default()),
+            )
+    }
+}
+
+/// Input data from JSON text, numbers kept as their exact text.
+fn parse_input(input_json: &str) -> Result<serde_json::Value, ErrorDetail> {
+    serde_json::from_str(input_json)
+        .map_err(|e| malformed(&format!("the input is not valid JSON: {e}")))
 }
 
 /// The core's decide request: `options` with the decision's name and input (the core
