@@ -68,6 +68,14 @@ fn write(value: &serde_json::Value, out: &mut String) {
 
 /// A JSON string literal, escaped as `serde_json` escapes it.
 pub fn write_string(s: &str, out: &mut String) {
+    // serde_json escapes only `"`, `\\` and control characters below U+0020; most strings
+    // (names, codes, reasons) have none and are copied as they are.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     match serde_json::to_string(s) {
         Ok(quoted) => out.push_str(&quoted),
         Err(_) => out.push_str("\"\""),
@@ -77,6 +85,26 @@ pub fn write_string(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_escapes_them() {
+        let mut samples: Vec<String> = (0u8..=0x7f).map(|b| format!("a{}b", b as char)).collect();
+        samples.extend(
+            [
+                "",
+                "plain",
+                "caf\u{e9} \u{1F600}",
+                "\u{7f}\u{80}\u{2028}",
+                "\"\\\n",
+            ]
+            .map(String::from),
+        );
+        for sample in samples {
+            let mut out = String::new();
+            write_string(&sample, &mut out);
+            assert_eq!(out, serde_json::to_string(&sample).unwrap(), "{sample:?}");
+        }
+    }
 
     #[test]
     fn numbers_are_normalised() {

@@ -297,9 +297,12 @@ fn request(
         }
     };
     map.insert("decision".into(), name.into());
-    map.insert("input".into(), input);
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map_err(|e| malformed(&format!("bad decision options: {e}")))
+    // The input is set after reading the options: reading it through `from_value` would
+    // rebuild every value of it.
+    let mut request: DecideRequest = serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| malformed(&format!("bad decision options: {e}")))?;
+    request.input = input;
+    Ok(request)
 }
 
 /// Runs a `_json_str` operation on a request object and returns its answer as an object.
