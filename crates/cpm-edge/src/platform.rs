@@ -28,7 +28,8 @@ pub trait Platform {
     /// The store implementation.
     type Store: Store;
 
-    /// The key-value store (opened on first use: decision requests never open it).
+    /// The key-value store (opened on first use: every route reads at least the active
+    /// bundle pointer from it; a store that is not granted means the deployed bundle).
     ///
     /// # Errors
     /// [`StoreError`] when the store cannot be opened.

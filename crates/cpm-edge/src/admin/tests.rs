@@ -330,6 +330,26 @@ fn malformed_publish_requests() {
 }
 
 #[test]
+fn sources_over_the_store_limit_are_507_and_nothing_moves() {
+    let p = platform();
+    // A comment line makes the sources JSON larger than a store value may be (the body
+    // limit is the host adapter's; here the request is built directly).
+    let big = format!("# {}\n{SMALL}", "x".repeat(crate::store::MAX_VALUE_BYTES));
+    let (reply, json) = publish(
+        &p,
+        Some("alice-secret"),
+        &json!({ "files": files(&[("small.yaml", &big)]) }),
+    );
+    assert_eq!(
+        (reply.status, code(&json)),
+        (507, problem::BUNDLE_TOO_LARGE),
+        "{json}"
+    );
+    assert_eq!(registry::active_hash(&p.store).unwrap(), None);
+    assert!(p.store.keys().is_empty(), "{:?}", p.store.keys());
+}
+
+#[test]
 fn publish_activates_and_rollback_restores() {
     let p = platform();
     let embedded = embedded_hash();
@@ -516,6 +536,44 @@ fn a_concurrent_move_between_read_and_swap_is_retried_not_lost() {
         assert_eq!(pair[1]["from"], pair[0]["to"], "{entries:?}");
     }
     assert_eq!(registry::active_hash(&p.store).unwrap(), Some(small));
+}
+
+/// Before each of the next `n` swaps, rewrites the active record (same bytes, new version),
+/// as a writer that always gets in first.
+fn interfere(store: &crate::store::memory::MemoryStore, n: usize) {
+    store.before_next_swap(Box::new(move |store| {
+        if let Some(bytes) = store.get(registry::ACTIVE_KEY).unwrap() {
+            store.set(registry::ACTIVE_KEY, &bytes);
+        }
+        if n > 1 {
+            interfere(store, n - 1);
+        }
+    }));
+}
+
+#[test]
+fn a_pointer_that_keeps_changing_is_a_409_after_every_attempt() {
+    let p = platform();
+    let embedded = embedded_hash();
+    let (reply, _) = publish(
+        &p,
+        Some("alice-secret"),
+        &json!({ "files": files(&[("small.yaml", SMALL)]) }),
+    );
+    assert_eq!(reply.status, 201);
+    interfere(&p.store, registry::MAX_ATTEMPTS);
+    let (reply, json) = activate(&p, "bob-secret", &embedded);
+    assert_eq!(
+        (reply.status, code(&json)),
+        (409, problem::WRITE_CONFLICT),
+        "{json}"
+    );
+    assert_eq!(audit(&p).len(), 1);
+    // One attempt fewer than the limit: the last one wins.
+    interfere(&p.store, registry::MAX_ATTEMPTS - 1);
+    let (reply, json) = activate(&p, "bob-secret", &embedded);
+    assert_eq!(reply.status, 200, "{json}");
+    assert_eq!(audit(&p).len(), 2);
 }
 
 #[test]
