@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the package's wasm and glue into js/pkg/:
-#   cargo (profile wasm-release) → wasm-bindgen --target web → wasm-opt -Oz (npm `binaryen`).
+#   cargo (profile wasm-release) → wasm-bindgen --target web → wasm-opt -Oz (npm `binaryen`);
+#   CPM_WASM_PROFILE=wasm-speed: opt-level 3 and wasm-opt -O3 instead.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the crate's exact version
 # (crates/cpm-web/Cargo.toml), and `npm ci` run in js/ (for wasm-opt).
 set -eu
@@ -13,13 +14,20 @@ if [ "$have" != "$want" ]; then
   exit 1
 fi
 cd "$root"
-cargo build --locked -p cpm-web --target wasm32-unknown-unknown --profile wasm-release
+# CPM_WASM_PROFILE=wasm-speed builds for speed (opt-level 3, wasm-opt -O3) instead of size.
+profile=${CPM_WASM_PROFILE:-wasm-release}
+case "$profile" in
+  wasm-release) shrink=-Oz ;;
+  wasm-speed) shrink=-O3 ;;
+  *) echo "build.sh: CPM_WASM_PROFILE must be wasm-release (smallest, the default) or wasm-speed" >&2; exit 1 ;;
+esac
+cargo build --locked -p cpm-web --target wasm32-unknown-unknown --profile "$profile"
 rm -rf "$here/pkg"
 wasm-bindgen --target web --out-dir "$here/pkg" \
-  target/wasm32-unknown-unknown/wasm-release/cpm_web.wasm
+  "target/wasm32-unknown-unknown/$profile/cpm_web.wasm"
 # wasm-opt 132 from npm (Debian's binaryen 108 breaks wasm-bindgen's externref table).
 # The features match what rustc enables by default for wasm32-unknown-unknown.
-"$here/node_modules/.bin/wasm-opt" -Oz --strip-debug --strip-producers \
+"$here/node_modules/.bin/wasm-opt" "$shrink" --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$here/pkg/cpm_web_bg.wasm" -o "$here/pkg/cpm_web_bg.wasm"
