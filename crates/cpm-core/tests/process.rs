@@ -328,3 +328,39 @@ fn an_event_type_list_is_complete() {
         assert_eq!(e.kind, t);
     }
 }
+
+#[test]
+fn a_lagging_server_clock_is_used_no_earlier_than_the_last_event() {
+    let engine = example_engine();
+    let events = events_of("complaint.events.json");
+    let case = fold(&engine, &events[..2]);
+    let last = case.events.last().unwrap().at.clone().unwrap();
+    // Behind the last event: the clock is moved up to it.
+    assert_eq!(
+        process::not_before_last_event(&case, "2024-05-06T08:00:00Z"),
+        last
+    );
+    // Ahead of it, or unreadable: the clock as given.
+    assert_eq!(
+        process::not_before_last_event(&case, "2024-05-08T00:00:00Z"),
+        "2024-05-08T00:00:00Z"
+    );
+    assert_eq!(process::not_before_last_event(&case, "soon"), "soon");
+
+    // Through the API: an event without `at`, at a clock an hour behind the last event.
+    let request = |now_from_clock| api::process::ApplyEventRequest {
+        case: api::process::case_json(&case, &last).unwrap(),
+        event: {
+            let mut completed = events[2].to_json();
+            completed.as_object_mut().unwrap().remove("at");
+            completed
+        },
+        now: "2024-05-06T09:15:00+02:00".to_owned(),
+        now_from_clock,
+    };
+    let refused = api::process::apply_event(&engine, &request(false));
+    assert_eq!(refused["type"], "failure", "{refused}");
+    let applied = api::process::apply_event(&engine, &request(true));
+    assert_eq!(applied["type"], "success", "{applied}");
+    assert_eq!(applied["event"]["at"], Value::String(last));
+}

@@ -415,6 +415,7 @@ fn start_again<S: Store>(
             case: json,
             event: Json::Object(event),
             now: now.to_owned(),
+            now_from_clock: false,
         },
     );
     let reply = core_reply(&answer, 200, format)?;
@@ -526,17 +527,13 @@ pub(crate) fn post_event<P: Platform>(
                 engine.insert(e)
             }
         };
-        let now = if from_clock {
-            not_before_last_event(&now, &case)
-        } else {
-            now.clone()
-        };
         let answer = api::apply_event(
             engine,
             &ApplyEventRequest {
                 case,
                 event: Json::Object(event.clone()),
-                now,
+                now: now.clone(),
+                now_from_clock: from_clock,
             },
         );
         let success = is_success(&answer);
@@ -571,23 +568,6 @@ pub(crate) fn post_event<P: Platform>(
         }
     }
     Err(write_conflict())
-}
-
-/// The wall-clock `now`, or the case's last event time when the clock is behind it: another
-/// instance whose clock runs a little ahead may have written the last event, and an event
-/// without `at` must not be refused as going back in time for that.
-fn not_before_last_event(now: &str, case: &Json) -> String {
-    let last = case
-        .get("events")
-        .and_then(Json::as_array)
-        .and_then(|events| events.last())
-        .and_then(|event| event.get("at"))
-        .and_then(Json::as_str);
-    let instant = |text: &str| text.parse::<jiff::Timestamp>().ok();
-    match (last, instant(now), last.and_then(instant)) {
-        (Some(last), Some(now_at), Some(last_at)) if last_at > now_at => last.to_owned(),
-        _ => now.to_owned(),
-    }
 }
 
 /// The stored case `id` as JSON.

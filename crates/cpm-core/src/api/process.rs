@@ -49,6 +49,11 @@ pub struct ApplyEventRequest {
     pub event: Json,
     /// The current date-time (RFC 3339 with offset); the event's `at` when it has none.
     pub now: String,
+    /// Whether `now` was read from a server clock that may lag the one that wrote the case's
+    /// last event (several servers share the cases): it is then used no earlier than that
+    /// event ([`process::not_before_last_event`]). Default `false`: `now` is used as given.
+    #[serde(default)]
+    pub now_from_clock: bool,
 }
 
 /// A request to rebuild a case from its events.
@@ -203,7 +208,12 @@ pub fn apply_event(engine: &Engine, request: &ApplyEventRequest) -> Json {
     let result = Case::from_json(&request.case).and_then(|case| {
         let event = Event::from_json(&request.event)?;
         let before = case.version;
-        let (case, effects) = process::apply(engine, &case, event, &request.now)?;
+        let now = if request.now_from_clock {
+            process::not_before_last_event(&case, &request.now)
+        } else {
+            request.now.clone()
+        };
+        let (case, effects) = process::apply(engine, &case, event, &now)?;
         let applied = case.version != before;
         let event = if applied {
             case.events.last().map_or(Json::Null, Event::to_json)
@@ -211,7 +221,7 @@ pub fn apply_event(engine: &Engine, request: &ApplyEventRequest) -> Json {
             Json::Null
         };
         Ok(success(vec![
-            ("case", case_json(&case, &request.now)?),
+            ("case", case_json(&case, &now)?),
             ("effects", effects_json(&effects)),
             ("applied", applied.into()),
             ("event", event),

@@ -36,7 +36,10 @@ pub use err::{ApplyError, FieldError, StepError, TemplateError};
 pub use event::{Event, EventType};
 pub use intake::{IntakeMatch, intake};
 pub use kpi::{ProcessKpis, kpis};
-pub use run::{CASE_SLA_TIMER, MAX_STEPS_PER_EVENT, apply, begin, case_id, replay, start};
+pub use run::{
+    CASE_SLA_TIMER, MAX_STEPS_PER_EVENT, apply, begin, case_id, not_before_last_event, replay,
+    start,
+};
 pub use sla::{Escalation, SlaStatus, SlaView, TaskSla, WorkItem, sla, tasks};
 
 use crate::decide::Engine;

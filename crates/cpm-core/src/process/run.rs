@@ -221,6 +221,19 @@ fn event_time(event: &mut Event, now: &str) -> Result<At, ApplyError> {
     Ok(at)
 }
 
+/// The `now` to apply an event at when it was read from a server's clock: the clock, or the
+/// case's last event time when the clock is behind it. Another server whose clock runs a
+/// little ahead may have written the last event; an event without its own `at` must not be
+/// refused as going back in time for that. A clock text that does not parse is returned as
+/// it is ([`apply`] then reports it).
+pub fn not_before_last_event(case: &Case, clock: &str) -> String {
+    let last = case.events.last().and_then(|e| e.at.as_deref());
+    match (At::parse(clock), last.map(At::parse)) {
+        (Ok(now), Some(Ok(last))) if last.nanos > now.nanos => last.text(),
+        _ => clock.to_owned(),
+    }
+}
+
 /// The process of the engine's bundle with this name.
 pub(crate) fn find_process<'e>(
     engine: &'e Engine,
