@@ -63,6 +63,8 @@ function diagram(root, data, selected, select) {
   let lanes = 0;
   const y = (i) => 16 + i * (BOX_H + GAP);
   const paths = [];
+  const labels = [];
+  const outgoing = new Map();
   for (const a of arrows) {
     if (a.toIndex === undefined) continue;
     const x0 = 20 + BOX_W;
@@ -71,20 +73,23 @@ function diagram(root, data, selected, select) {
       paths.push(svg('line', { x1: cx, y1: y(a.from) + BOX_H, x2: cx, y2: y(a.toIndex) - 2, class: 'edge', 'marker-end': 'url(#arrow)' }));
       continue;
     }
+    // The k-th side arrow of a step leaves it 12 px below the previous one.
+    const k = outgoing.get(a.from) ?? 0;
+    outgoing.set(a.from, k + 1);
     lanes += 1;
     const lx = x0 + 14 + lanes * 16;
-    const y0 = y(a.from) + BOX_H / 2 + (a.kind === 'default' ? 8 : a.kind === 'timeout' ? -8 : 0);
+    const y0 = y(a.from) + 10 + k * 12;
     const y1 = y(a.toIndex) + BOX_H / 2;
     const d = `M ${x0} ${y0} H ${lx} V ${y1} H ${x0 + 4}`;
-    const cls = `edge ${a.kind}`;
     paths.push(
-      svg('path', { d, class: cls, 'marker-end': 'url(#arrow)', 'data-from': steps[a.from].id, 'data-to': a.to }, svg('title', {}, `${steps[a.from].id} → ${a.to}${a.label ? ` when ${a.label}` : ''}`)),
+      svg('path', { d, class: `edge ${a.kind}`, 'marker-end': 'url(#arrow)', 'data-from': steps[a.from].id, 'data-to': a.to }, svg('title', {}, `${steps[a.from].id} → ${a.to}${a.label ? ` when ${a.label}` : ''}`)),
     );
-    if (a.label) {
-      paths.push(svg('text', { x: lx + 4, y: (y0 + y1) / 2, class: `edge-label ${a.kind}` }, clip(a.label, 34)));
-    }
+    labels.push({ y: y0 + 4, text: `${a.label ? `${clip(a.label, 30)} ` : ''}→ ${a.to}`, kind: a.kind });
   }
-  const width = 20 + BOX_W + 30 + lanes * 16 + 230;
+  // Labels in one column right of every lane, level with the arrow they name.
+  const labelX = 20 + BOX_W + 22 + lanes * 16;
+  for (const l of labels) paths.push(svg('text', { x: labelX, y: l.y, class: `edge-label ${l.kind}` }, l.text));
+  const width = labelX + 280;
   const height = y(steps.length) + 8;
   const boxes = steps.map((step, i) => {
     const id = String(step?.id);
