@@ -41,7 +41,8 @@ async function openConsole(problems) {
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/the server responded with a status of 40[13]/.test(m.text())) problems.push(`console error: ${m.text()}`);
+    // The browser logs every refused publish (401, 403, 422) the tests provoke.
+    if (m.type() === 'error' && !/the server responded with a status of (401|403|422) /.test(m.text())) problems.push(`console error: ${m.text()}`);
   });
   await page.goto(`${edge.url}/console/`);
   await page.waitForSelector('body[data-ready="true"]');
@@ -105,6 +106,19 @@ test('edit a rule, see a test fail, fix it, publish: refused without the token, 
   assert.equal(await page.textContent('#compare-summary'), 'This case would change outcome:');
   assert.match(await page.textContent('#compare'), /Staff purchase.*Gold tier, order of 500 or more/s);
   await page.screenshot({ path: join(artifacts, 'console-test-failed.png') });
+
+  // The edge refuses to publish it, listing every failed check.
+  await page.fill('#token', TOKEN);
+  await page.click('#publish');
+  await page.waitForSelector('#publish-result[data-status="422"]');
+  assert.match(await page.textContent('#publish-message'), /test cases and some failed: nothing was published/);
+  const refused = await page.locator('#publish-errors li').allTextContents();
+  assert.ok(
+    refused.some((l) => l.startsWith('customer-discount / staff purchases beat every tier rule / Discount: expected {"discount":0.3,"reason":"Staff purchase"}')),
+    refused.join('\n'),
+  );
+  assert.ok(refused.some((l) => l.includes('/ Discounted Total: expected 630, got 765')), refused.join('\n'));
+  await page.screenshot({ path: join(artifacts, 'console-publish-tests-failed.png') });
 
   // Fix it with a new rule: partner portal orders get the staff discount too.
   await editCell(page, 0, 3, '"staff portal", "partner portal"');
