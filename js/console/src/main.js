@@ -378,6 +378,7 @@ async function onPublish(e) {
     replace(out, h('p', { class: 'error', id: 'publish-message' }, lines[0]), lines.length > 1 ? h('ul', { class: 'diagnostics', id: 'publish-errors' }, lines.slice(1).map((l) => h('li', {}, l))) : null);
   } finally {
     button.disabled = false;
+    out.scrollIntoView({ block: 'nearest' });
   }
 }
 

@@ -21,6 +21,7 @@ export class Workspace {
     this.built = null;
     this.engine = null;
     this.report = null;
+    this.queue = Promise.resolve();
   }
 
   /** The current text of every file, sorted by path (what `build` and the edge read). */
@@ -80,8 +81,17 @@ export class Workspace {
     return [...names];
   }
 
-  /** Builds the current sources in wasm, then runs the bundle's test cases. */
-  async rebuild() {
+  /**
+   * Builds the current sources in wasm, then runs the bundle's test cases. Rebuilds run one
+   * after the other, so the last edit's build is the one kept.
+   */
+  rebuild() {
+    const next = this.queue.then(() => this.#rebuild());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #rebuild() {
     const result = await build(this.sources());
     this.engine?.free();
     this.engine = null;
