@@ -87,7 +87,8 @@ export async function startFakeEdge({ files, tokens, staticDir }) {
         engine.free();
         return problem(res, 422, 'tests-failed', 'Tests failed', `${report.failed} test cases fail`, { errors });
       }
-      const answer = { bundleHash: built.bundleHash, previous: active.hash, tests: { passed: report.passed, failed: 0 }, warnings: built.warnings };
+      const checks = report.tests.reduce((n, t) => n + t.checks.length, 0);
+      const answer = { bundleHash: built.bundleHash, previous: active.hash, tests: { passed: checks, failed: 0 }, warnings: built.warnings };
       if (built.bundleHash === active.hash) {
         engine.free();
         return json(res, 200, answer);

@@ -364,7 +364,7 @@ async function onPublish(e) {
       adminToken: token.get(),
     });
     out.dataset.state = 'success';
-    const tests = json?.tests ? ` ${json.tests.passed} test cases passed on the edge.` : '';
+    const tests = json?.tests ? ` The edge ran the test cases: ${json.tests.passed} checks passed.` : '';
     const message = status === 200 ? `Already active: bundle ${short(json?.bundleHash)}.` : `Published: bundle ${short(json?.bundleHash)} is now active (was ${short(json?.previous)}).${tests}`;
     const view = state.view;
     await loadActive();
