@@ -2,8 +2,11 @@
 //!
 //! The folder is named by the environment variable `CPM_RULES` (a path relative to the
 //! workspace root, or absolute); without it, `examples/customer`. The bundle is written to
-//! `$OUT_DIR/bundle.cpm` and included with `include_bytes!`. A rules folder that does not
-//! build fails the component's build, with every diagnostic printed.
+//! `$OUT_DIR/bundle.cpm` and included with `include_bytes!`; the source files it was built
+//! from are written to `$OUT_DIR/sources.json` (`{"bundleHash", "files": [{path, text}]}`,
+//! paths relative to the folder, sorted, `/` separators) for `GET /v1/bundle/sources`. A
+//! rules folder that does not build fails the component's build, with every diagnostic
+//! printed.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -51,14 +54,18 @@ fn run() -> Result<(), String> {
             rules.display()
         ));
     }
-    let bytes = match api::build(&files) {
+    let (bytes, hash) = match api::build(&files) {
         BuildAnswer::Success { bundle, warnings } => {
             for w in &warnings {
                 println!("cargo::warning={}", one_line(&w.to_string()));
             }
-            bundle
+            let bytes = bundle
                 .encode()
-                .map_err(|e| format!("the bundle cannot be written: {e}"))?
+                .map_err(|e| format!("the bundle cannot be written: {e}"))?;
+            let engine =
+                api::load(&bytes).map_err(|e| format!("the bundle cannot be read back: {e}"))?;
+            let hash = engine.hash().to_owned();
+            (bytes, hash)
         }
         BuildAnswer::Failure { errors, warnings } => {
             for d in warnings.iter().chain(&errors) {
@@ -71,8 +78,17 @@ fn run() -> Result<(), String> {
             ));
         }
     };
-    let out = PathBuf::from(env("OUT_DIR")?).join("bundle.cpm");
-    std::fs::write(&out, bytes).map_err(|e| format!("cannot write `{}`: {e}", out.display()))
+    let out_dir = PathBuf::from(env("OUT_DIR")?);
+    let out = out_dir.join("bundle.cpm");
+    std::fs::write(&out, bytes).map_err(|e| format!("cannot write `{}`: {e}", out.display()))?;
+    let listed: Vec<serde_json::Value> = files
+        .iter()
+        .map(|f| serde_json::json!({ "path": f.path, "text": f.text }))
+        .collect();
+    let sources = serde_json::json!({ "bundleHash": hash, "files": listed });
+    let out = out_dir.join("sources.json");
+    std::fs::write(&out, cpm_core::canonical::to_string(&sources))
+        .map_err(|e| format!("cannot write `{}`: {e}", out.display()))
 }
 
 fn env(name: &str) -> Result<String, String> {

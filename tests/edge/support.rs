@@ -128,6 +128,10 @@ pub struct Server {
     pub port: u16,
     dir: PathBuf,
     store: Store,
+    /// Whether the component serves `bundle.cpm` (`CPM_BUNDLE_FILE`) or its embedded bundle.
+    bundle_file: bool,
+    /// More host arguments (`--config KEY=VALUE`, `--static PREFIX=DIR`, …).
+    extra: Vec<String>,
 }
 
 impl Server {
@@ -150,8 +154,35 @@ impl Server {
             port: 0,
             dir,
             store,
+            bundle_file: true,
+            extra: Vec::new(),
         };
         server.set_bundle(bundle);
+        server.spawn();
+        server
+    }
+
+    /// Serves the component's embedded bundle (`examples/customer`) with the key-value store
+    /// `store` and more host arguments (`--config admin_tokens=alice:…`).
+    #[allow(
+        dead_code,
+        reason = "used by the admin tests; `http.rs` includes this module too"
+    )]
+    pub fn start_embedded(store: Store, extra: &[&str]) -> Server {
+        let dir = std::env::temp_dir().join(format!(
+            "cpm-edge-tests-{}-{}",
+            std::process::id(),
+            NEXT_DIR.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).expect("create the server directory");
+        let mut server = Server {
+            child: None,
+            port: 0,
+            dir,
+            store,
+            bundle_file: false,
+            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
+        };
         server.spawn();
         server
     }
@@ -176,9 +207,14 @@ impl Server {
             .args(["--listen", "127.0.0.1:0", "--cache"])
             .arg(target_dir().join("cpm-test-host-cache"))
             .arg("--dir")
-            .arg(format!("{}::{GUEST_DIR}", self.dir.display()))
-            .arg("--env")
-            .arg(format!("CPM_BUNDLE_FILE={GUEST_DIR}/bundle.cpm"))
+            .arg(format!("{}::{GUEST_DIR}", self.dir.display()));
+        if self.bundle_file {
+            command
+                .arg("--env")
+                .arg(format!("CPM_BUNDLE_FILE={GUEST_DIR}/bundle.cpm"));
+        }
+        command
+            .args(&self.extra)
             // Requests may set the clock with `cpm-now` (the process vectors run at their
             // own times); decision requests do not use it.
             .args(["--env", "CPM_TEST_CLOCK=header"]);

@@ -33,7 +33,8 @@ use crate::metrics;
 use crate::negotiate::{Format, Wanted};
 use crate::platform::{NOW_HEADER, Platform, TEST_CLOCK_VAR};
 use crate::problem::{self, Problem};
-use crate::service::{BundleBytes, Reply, Request, load, read_json_body};
+use crate::registry::{self, Loaded};
+use crate::service::{BundleBytes, Reply, Request, read_json_body};
 use crate::store::{self, MAX_VALUE_BYTES, Store, StoreError, SwapError};
 
 /// The prefix of case keys.
@@ -253,15 +254,17 @@ fn replayed(mut reply: Reply) -> Reply {
     reply
 }
 
-/// `POST /v1/intake`: body `{"contact": {…}}`; the core's intake answer.
-pub(crate) fn intake(
+/// `POST /v1/intake`: body `{"contact": {…}}`; the core's intake answer on the active
+/// bundle.
+pub(crate) fn intake<P: Platform>(
     request: &Request,
     bundle: BundleBytes<'_>,
+    platform: &P,
     format: Format,
 ) -> Result<Reply, Reply> {
     let body = read_json_body(request)?;
     let req: IntakeRequest = parse_body(body, "an intake request `{\"contact\": {…}}`")?;
-    let (_, engine) = load(bundle)?;
+    let Loaded { engine, .. } = registry::active(platform, bundle)?;
     core_reply(&api::intake(&engine, &req), 200, format)
 }
 
@@ -279,8 +282,8 @@ struct StartBody {
     id: Option<String>,
 }
 
-/// `POST /v1/processes/{name}/cases`: starts a case (201), or answers the case a start with
-/// the same idempotency key created (200, nothing applied).
+/// `POST /v1/processes/{name}/cases`: starts a case on the active bundle (201), or answers
+/// the case a start with the same idempotency key created (200, nothing applied).
 pub(crate) fn start<P: Platform>(
     request: &Request,
     process: &str,
@@ -310,8 +313,8 @@ pub(crate) fn start<P: Platform>(
         ));
     }
     let now = now(request, platform)?;
-    let (_, engine) = load(bundle)?;
     let store = open_store(platform)?;
+    let Loaded { engine, .. } = registry::active_in(store, bundle.clone())?;
     // A start without a key cannot be retried safely; it gets a random key of its own.
     let record = match (&body.id, &key) {
         (None, Some(key)) => Some(start_key(process, key)),
@@ -334,7 +337,7 @@ pub(crate) fn start<P: Platform>(
             .read_for_swap(&case_key(&id))
             .map_err(|e| store_problem(&e))?;
         if let Some(bytes) = existing {
-            return start_again(&engine, &id, &bytes, process, &key, &now, format);
+            return start_again(store, bundle, &id, &bytes, process, &key, &now, format);
         }
         let answer = api::start_case(
             &engine,
@@ -373,9 +376,15 @@ pub(crate) fn start<P: Platform>(
 }
 
 /// A start whose case exists: the core's answer to its `started` event again (200, nothing
-/// applied) when that case was started with this process and key, 409 otherwise.
-fn start_again(
-    engine: &Engine,
+/// applied, on the bundle the case is pinned to) when that case was started with this
+/// process and key, 409 otherwise.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the arguments are the start request's parts"
+)]
+fn start_again<S: Store>(
+    store: &S,
+    bundle: BundleBytes<'_>,
     id: &str,
     bytes: &[u8],
     process: &str,
@@ -395,12 +404,13 @@ fn start_again(
             ),
         ));
     }
+    let Loaded { engine, .. } = registry::pinned(store, &case.bundle_hash, bundle)?;
     let mut event = Map::new();
     event.insert("type".into(), "started".into());
     event.insert("key".into(), key.into());
     event.insert("process".into(), process.into());
     let answer = api::apply_event(
-        engine,
+        &engine,
         &ApplyEventRequest {
             case: json,
             event: Json::Object(event),
@@ -471,6 +481,8 @@ fn if_match(request: &Request) -> Result<Option<IfMatch>, Reply> {
 
 /// `POST /v1/cases/{id}/events`: applies the event in the body (200), or answers the case
 /// unchanged when its key was seen (200, `applied: false`, `Idempotent-Replayed: true`).
+/// The event is applied with the bundle the case is pinned to (its `bundleHash`), whatever
+/// bundle is active now.
 pub(crate) fn post_event<P: Platform>(
     request: &Request,
     id: &str,
@@ -496,9 +508,9 @@ pub(crate) fn post_event<P: Platform>(
     if !valid_case_id(id) {
         return Err(unknown_case(id));
     }
-    let (_, engine) = load(bundle)?;
     let store = open_store(platform)?;
     let key = case_key(id);
+    let mut engine: Option<Engine> = None;
     for _ in 0..MAX_ATTEMPTS {
         let (current, cas) = store.read_for_swap(&key).map_err(|e| store_problem(&e))?;
         let Some(bytes) = current else {
@@ -506,13 +518,21 @@ pub(crate) fn post_event<P: Platform>(
         };
         let case = read_case(id, &bytes)?;
         let version = case.get("version").and_then(Json::as_u64).unwrap_or(0);
+        let pinned = case.get("bundleHash").and_then(Json::as_str).unwrap_or("");
+        let engine = match engine.take() {
+            Some(e) if e.hash() == pinned => engine.insert(e),
+            _ => {
+                let Loaded { engine: e, .. } = registry::pinned(store, pinned, bundle.clone())?;
+                engine.insert(e)
+            }
+        };
         let now = if from_clock {
             not_before_last_event(&now, &case)
         } else {
             now.clone()
         };
         let answer = api::apply_event(
-            &engine,
+            engine,
             &ApplyEventRequest {
                 case,
                 event: Json::Object(event.clone()),

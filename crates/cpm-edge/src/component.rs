@@ -4,8 +4,9 @@
 //! Pipeline position: the outermost layer, only I/O. The body is read in chunks and reading
 //! stops as soon as it is over [`MAX_BODY_BYTES`] (a larger `Content-Length` is refused
 //! without reading). The [`Platform`] of a request is WASI's: Spin's key-value store
-//! `default` (opened only when a process route needs it), the wall clock
-//! (`wasi:clocks/wall-clock`) and `wasi:random/random`.
+//! `default` (opened on first use), the wall clock (`wasi:clocks/wall-clock`),
+//! `wasi:random/random` and `wasi:config/store` (Spin's component variables: `admin_tokens`,
+//! `cors_origins`).
 
 use std::cell::OnceCell;
 
@@ -51,6 +52,13 @@ impl Platform for WasiPlatform {
 
     fn test_clock(&self) -> bool {
         std::env::var(TEST_CLOCK_VAR).is_ok_and(|v| v == "header")
+    }
+
+    fn config(&self, key: &str) -> Result<Option<String>, String> {
+        use spin_sdk::wit::wasi::config::store::{self, Error};
+        store::get(key).map_err(|e| match e {
+            Error::Upstream(message) | Error::Io(message) => message,
+        })
     }
 }
 

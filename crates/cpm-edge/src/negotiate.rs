@@ -16,6 +16,19 @@ pub enum Format {
 /// The media type of bundle bytes (`GET /v1/bundle` with `Accept: application/octet-stream`).
 pub const OCTET_STREAM: &str = "application/octet-stream";
 
+/// The media type of cpm bundle bytes (`GET /v1/bundle` with
+/// `Accept: application/vnd.cpm.bundle`).
+pub const CPM_BUNDLE: &str = "application/vnd.cpm.bundle";
+
+/// The media type to answer bundle bytes with: the one the client named in `Accept`.
+pub fn bytes_media(accept: Option<&str>) -> &'static str {
+    let named = accept
+        .unwrap_or_default()
+        .split(',')
+        .any(|entry| media_type(entry) == CPM_BUNDLE && quality(entry) > 0);
+    if named { CPM_BUNDLE } else { OCTET_STREAM }
+}
+
 /// The media type of the Prometheus text exposition (`GET /v1/metrics` with
 /// `Accept: text/plain`).
 pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -121,7 +134,7 @@ pub fn wanted(accept: Option<&str>, offer: Offer) -> Wanted {
         let media = media_type(entry);
         let candidate = if is_msgpack(&media) {
             Wanted::Value(Format::MsgPack)
-        } else if offer == Offer::Bytes && media == OCTET_STREAM {
+        } else if offer == Offer::Bytes && (media == OCTET_STREAM || media == CPM_BUNDLE) {
             Wanted::Bytes
         } else if offer == Offer::Text && media == "text/plain" {
             Wanted::Text
@@ -195,6 +208,12 @@ mod tests {
             wanted(Some("application/octet-stream"), Offer::Bytes),
             Bytes
         );
+        assert_eq!(
+            wanted(Some("application/vnd.cpm.bundle"), Offer::Bytes),
+            Bytes
+        );
+        assert_eq!(bytes_media(Some("application/vnd.cpm.bundle")), CPM_BUNDLE);
+        assert_eq!(bytes_media(Some("application/octet-stream")), OCTET_STREAM);
         assert_eq!(
             wanted(Some("application/octet-stream"), Offer::Values),
             Value(Format::Json)

@@ -1,12 +1,14 @@
-//! What the edge needs from the machine it runs on: the key-value store, the wall clock and
-//! randomness.
+//! What the edge needs from the machine it runs on: the key-value store, the wall clock,
+//! randomness and configuration.
 //!
 //! Pipeline position: handed to [`crate::service::handle`] by the Spin handler (which
-//! implements it with WASI: `wasi:keyvalue`, `wasi:clocks`, `wasi:random`) and by native
-//! tests ([`FixedPlatform`]: an in-memory store, a clock the test sets, counted ids). The
+//! implements it with WASI: `wasi:keyvalue`, `wasi:clocks`, `wasi:random`, `wasi:config`) and
+//! by native tests ([`FixedPlatform`]: an in-memory store, a clock the test sets, counted ids,
+//! configuration the test sets). The
 //! core never reads the clock; this is where `now` comes from.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 
 use crate::store::memory::MemoryStore;
 use crate::store::{Store, StoreError};
@@ -26,7 +28,8 @@ pub trait Platform {
     /// The store implementation.
     type Store: Store;
 
-    /// The key-value store (opened on first use: decision requests never open it).
+    /// The key-value store (opened on first use: every route reads at least the active
+    /// bundle pointer from it; a store that is not granted means the deployed bundle).
     ///
     /// # Errors
     /// [`StoreError`] when the store cannot be opened.
@@ -40,6 +43,17 @@ pub trait Platform {
 
     /// Whether a request may set `now` with the [`NOW_HEADER`] header (tests only).
     fn test_clock(&self) -> bool;
+
+    /// The configuration value `key` (`wasi:config/store`: Spin's component variables),
+    /// `None` when it is not set. The default has no configuration at all: publishing is
+    /// disabled and CORS closed.
+    ///
+    /// # Errors
+    /// What the host said, when it cannot answer.
+    fn config(&self, key: &str) -> Result<Option<String>, String> {
+        let _ = key;
+        Ok(None)
+    }
 }
 
 /// A platform for native tests: an in-memory store, a clock the test sets, and ids from a
@@ -50,6 +64,7 @@ pub struct FixedPlatform {
     now: RefCell<String>,
     next: Cell<u128>,
     test_clock: bool,
+    config: RefCell<BTreeMap<String, String>>,
 }
 
 impl FixedPlatform {
@@ -61,6 +76,7 @@ impl FixedPlatform {
             now: RefCell::new(now.to_owned()),
             next: Cell::new(1),
             test_clock: true,
+            config: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -84,6 +100,13 @@ impl FixedPlatform {
     pub fn set_now(&self, now: &str) {
         *self.now.borrow_mut() = now.to_owned();
     }
+
+    /// Sets the configuration value `key` (as a Spin variable would).
+    pub fn set_config(&self, key: &str, value: &str) {
+        self.config
+            .borrow_mut()
+            .insert(key.to_owned(), value.to_owned());
+    }
 }
 
 impl Platform for FixedPlatform {
@@ -105,5 +128,9 @@ impl Platform for FixedPlatform {
 
     fn test_clock(&self) -> bool {
         self.test_clock
+    }
+
+    fn config(&self, key: &str) -> Result<Option<String>, String> {
+        Ok(self.config.borrow().get(key).cloned())
     }
 }

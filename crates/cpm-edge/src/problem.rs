@@ -2,7 +2,7 @@
 //!
 //! Pipeline position: the last step of a failed request. Each problem has a stable `type`
 //! (`https://cpm.dev/problems/<code>`, where `<code>` is the core's error code or one of the
-//! edge's own codes below), a `title` fixed per type, the HTTP `status`, a `detail` a person
+//! edge's own codes below) and that `code` itself, a `title` fixed per type, the HTTP `status`, a `detail` a person
 //! can act on, and the failing input `path` when there is one. Problems about case data also
 //! carry `errors`: every error the core reported (`{code, message, path}`), so a client sees
 //! every missing or invalid field at once.
@@ -51,6 +51,26 @@ pub const BAD_HEADER: &str = "bad-header";
 pub const INVALID_CASE_ID: &str = "invalid-case-id";
 /// Case data or a task form has missing or invalid fields (every one is in `errors`).
 pub const INVALID_DATA: &str = "invalid-data";
+/// An admin route without a usable `Authorization: Bearer` header (401).
+pub const UNAUTHORIZED: &str = "unauthorized";
+/// An admin route with a token that is not an admin token (403).
+pub const FORBIDDEN: &str = "forbidden";
+/// No admin token is configured, so the admin routes are off (403).
+pub const PUBLISHING_DISABLED: &str = "publishing-disabled";
+/// A configuration value (`admin_tokens`) is malformed or cannot be read (500).
+pub const BAD_CONFIG: &str = "bad-config";
+/// Published sources do not build (every diagnostic is in `errors`).
+pub const BUILD_FAILED: &str = "build-failed";
+/// Published sources build, but test cases fail (every failed check is in `errors`).
+pub const TESTS_FAILED: &str = "tests-failed";
+/// The bundle the client built has another hash than the edge's build of the same sources.
+pub const HASH_MISMATCH: &str = "hash-mismatch";
+/// No bundle with this hash is known.
+pub const UNKNOWN_BUNDLE: &str = "unknown-bundle";
+/// A bundle or its sources would be over the store's value limit.
+pub const BUNDLE_TOO_LARGE: &str = "bundle-too-large";
+/// The sources of the active bundle are not known (a bundle file deployed without them).
+pub const SOURCES_UNAVAILABLE: &str = "sources-unavailable";
 
 /// One problem document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +108,7 @@ impl Problem {
     pub fn to_json(&self) -> serde_json::Value {
         let mut obj = serde_json::Map::new();
         obj.insert("type".into(), self.type_uri().into());
+        obj.insert("code".into(), self.code.clone().into());
         obj.insert("title".into(), title(&self.code).into());
         obj.insert("status".into(), self.status.into());
         obj.insert("detail".into(), self.detail.clone().into());
@@ -129,8 +150,18 @@ fn title(code: &str) -> &'static str {
         BAD_HEADER => "Invalid header",
         INVALID_CASE_ID => "Invalid case id",
         INVALID_DATA => "Case data is missing or invalid",
+        UNAUTHORIZED => "Authentication required",
+        FORBIDDEN => "Forbidden",
+        PUBLISHING_DISABLED => "Publishing disabled",
+        BAD_CONFIG => "Invalid configuration",
+        BUILD_FAILED => "Rules do not build",
+        TESTS_FAILED => "Test cases fail",
+        HASH_MISMATCH => "Bundle hash does not match",
+        UNKNOWN_BUNDLE => "Unknown bundle",
+        BUNDLE_TOO_LARGE => "Bundle too large to store",
+        SOURCES_UNAVAILABLE => "Sources unavailable",
         "unknown-process" => "Unknown process",
-        "bundle-mismatch" => "Case runs on another bundle",
+        "bundle-mismatch" => "Case bundle unavailable",
         "invalid-case" => "Stored case unreadable",
         "invalid-event" | "invalid-time" | "time-order" | "not-started" | "already-started"
         | "case-closed" | "case-not-closed" | "unknown-task" | "task-not-open"
@@ -141,7 +172,7 @@ fn title(code: &str) -> &'static str {
 }
 
 /// The HTTP status of a process error code from the core: 404 for an unknown process, 409
-/// for a case pinned to another bundle than the active one, 500 for a stored case this core
+/// for a case pinned to a bundle that is not available any more, 500 for a stored case this core
 /// cannot read (a deployment problem), 422 for everything else (the request is well-formed,
 /// but the process refuses it: missing data, a closed case, a task that is not open, …).
 pub fn process_status(code: &str) -> u16 {
@@ -182,7 +213,7 @@ mod tests {
         p.path = Some("Age".into());
         assert_eq!(
             cpm_core::canonical::to_string(&p.to_json()),
-            r#"{"detail":"input `Age` must be number, found string","path":"Age","status":422,"title":"Input does not fit its type","type":"https://cpm.dev/problems/input-type"}"#
+            r#"{"code":"input-type","detail":"input `Age` must be number, found string","path":"Age","status":422,"title":"Input does not fit its type","type":"https://cpm.dev/problems/input-type"}"#
         );
     }
 

@@ -8,7 +8,8 @@
 //! | --- | --- | --- |
 //! | `/v1/decisions/{name}` | `POST` | the core's decide answer (`?explain=false` omits the explanation) |
 //! | `/v1/decisions` | `GET` | the core's description of every decision |
-//! | `/v1/bundle` | `GET` | hash, format version, models, decision count; the bundle bytes with `Accept: application/octet-stream` |
+//! | `/v1/bundle` | `GET` | the active bundle: hash, origin, format version, models, decision count; the bundle bytes with `Accept: application/vnd.cpm.bundle` (or `application/octet-stream`) |
+//! | `/v1/bundle/sources`, `/v1/bundles`, `/v1/bundles/{hash}/activate`, `/v1/audit` | | publishing ([`crate::admin`]) |
 //! | `/healthz` | `GET` | `{"bundleHash": …, "status": "ok"}` |
 //! | `/v1/intake` | `POST` | the processes a contact starts ([`crate::cases`] has the process routes) |
 //! | `/v1/processes/{name}/cases` | `POST` | a new case (201) |
@@ -17,6 +18,10 @@
 //! | `/v1/cases/{id}/outbox` | `GET` | the effects still to perform |
 //! | `/v1/tasks` | `GET` | open tasks, oldest first (`?queue=`) |
 //! | `/v1/metrics` | `GET` | KPIs (JSON, or Prometheus text on `Accept: text/plain`) |
+//!
+//! Decisions, intake and case starts use the active bundle ([`crate::registry::active`]):
+//! the last one published, or the deployed one (`bundle` of [`handle`]). CORS ([`crate::cors`])
+//! wraps every answer.
 
 use std::borrow::Cow;
 
@@ -25,11 +30,14 @@ use cpm_core::decide::Engine;
 use cpm_core::feel::eval::Limits;
 use percent_encoding::percent_decode_str;
 
+use crate::admin;
 use crate::cases;
+use crate::cors;
 use crate::msgpack;
 use crate::negotiate::{self, Format, Offer, Wanted};
 use crate::platform::Platform;
 use crate::problem::{self, Problem};
+use crate::registry::{self, Loaded};
 
 /// Largest request body accepted (1 MiB); larger bodies get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -149,20 +157,35 @@ enum Route<'a> {
     Outbox(&'a str),
     Tasks,
     Metrics,
+    Sources,
+    Bundles,
+    Activate(&'a str),
+    Audit,
 }
 
 impl Route<'_> {
     fn allow(&self) -> &'static str {
         match self {
-            Route::Decide(_) | Route::Intake | Route::StartCase(_) | Route::Events(_) => "POST",
+            Route::Decide(_)
+            | Route::Intake
+            | Route::StartCase(_)
+            | Route::Events(_)
+            | Route::Activate(_) => "POST",
+            Route::Bundles => "GET, PUT",
             Route::Decisions
             | Route::Bundle
             | Route::Health
             | Route::Case(_)
             | Route::Outbox(_)
             | Route::Tasks
-            | Route::Metrics => "GET",
+            | Route::Metrics
+            | Route::Sources
+            | Route::Audit => "GET",
         }
+    }
+
+    fn allows(&self, method: &str) -> bool {
+        self.allow().split(", ").any(|m| m == method)
     }
 
     fn offer(&self) -> Offer {
@@ -187,7 +210,13 @@ fn route(path: &str) -> Option<Route<'_>> {
         "/v1/intake" => Some(Route::Intake),
         "/v1/tasks" => Some(Route::Tasks),
         "/v1/metrics" => Some(Route::Metrics),
+        "/v1/bundle/sources" => Some(Route::Sources),
+        "/v1/bundles" => Some(Route::Bundles),
+        "/v1/audit" => Some(Route::Audit),
         _ => {
+            if let Some(rest) = path.strip_prefix("/v1/bundles/") {
+                return segment(rest.strip_suffix("/activate")?).map(Route::Activate);
+            }
             if let Some(name) = path.strip_prefix("/v1/decisions/") {
                 return segment(name).map(Route::Decide);
             }
@@ -206,9 +235,22 @@ fn route(path: &str) -> Option<Route<'_>> {
     }
 }
 
-/// Answers one request from `bundle`, with `platform`'s store and clock for the process
-/// routes.
+/// Answers one request: `bundle` is the deployed bundle (active until one is published),
+/// `platform` gives the store, clock and configuration. CORS headers are added per
+/// `cors_origins`.
 pub fn handle<P: Platform>(request: &Request, bundle: BundleBytes<'_>, platform: &P) -> Reply {
+    let origins = cors::Origins::of(platform);
+    let mut reply = route_request(request, bundle, platform, &origins);
+    cors::decorate(&mut reply, request, &origins);
+    reply
+}
+
+fn route_request<P: Platform>(
+    request: &Request,
+    bundle: BundleBytes<'_>,
+    platform: &P,
+    origins: &cors::Origins,
+) -> Reply {
     let (path, query) = request
         .path_and_query
         .split_once('?')
@@ -218,11 +260,14 @@ pub fn handle<P: Platform>(request: &Request, bundle: BundleBytes<'_>, platform:
             problem::NOT_FOUND,
             404,
             format!(
-                "no route `{path}`; the routes are `POST /v1/decisions/{{name}}`, `GET /v1/decisions`, `GET /v1/bundle`, `GET /healthz`, `POST /v1/intake`, `POST /v1/processes/{{name}}/cases`, `GET /v1/cases/{{id}}`, `POST /v1/cases/{{id}}/events`, `GET /v1/cases/{{id}}/outbox`, `GET /v1/tasks` and `GET /v1/metrics`"
+                "no route `{path}`; the routes are `POST /v1/decisions/{{name}}`, `GET /v1/decisions`, `GET /v1/bundle`, `GET /v1/bundle/sources`, `GET|PUT /v1/bundles`, `POST /v1/bundles/{{hash}}/activate`, `GET /v1/audit`, `GET /healthz`, `POST /v1/intake`, `POST /v1/processes/{{name}}/cases`, `GET /v1/cases/{{id}}`, `POST /v1/cases/{{id}}/events`, `GET /v1/cases/{{id}}/outbox`, `GET /v1/tasks` and `GET /v1/metrics`"
             ),
         ));
     };
-    if request.method != route.allow() {
+    if let Some(reply) = cors::preflight(request, origins) {
+        return reply;
+    }
+    if !route.allows(&request.method) {
         let mut reply = Reply::problem(&Problem::new(
             problem::METHOD_NOT_ALLOWED,
             405,
@@ -267,7 +312,27 @@ fn answer<P: Platform>(
     Ok(match route {
         Route::Intake => {
             no_query("/v1/intake")?;
-            cases::intake(request, bundle, format)?
+            cases::intake(request, bundle, platform, format)?
+        }
+        Route::Sources => {
+            no_query("/v1/bundle/sources")?;
+            admin::sources(bundle, platform, format)?
+        }
+        Route::Bundles => {
+            no_query("/v1/bundles")?;
+            if request.method == "PUT" {
+                admin::publish(request, bundle, platform, format)?
+            } else {
+                admin::list(bundle, platform, format)?
+            }
+        }
+        Route::Activate(hash) => {
+            no_query("/v1/bundles/{hash}/activate")?;
+            admin::activate(request, hash, bundle, platform, format)?
+        }
+        Route::Audit => {
+            no_query("/v1/audit")?;
+            admin::audit(request, platform, format)?
         }
         Route::StartCase(name) => {
             no_query("/v1/processes/{name}/cases")?;
@@ -290,27 +355,39 @@ fn answer<P: Platform>(
         Route::Decide(raw_name) => {
             // Read the request before loading the bundle: client mistakes are reported first.
             let req = decide_request(request, raw_name, query)?;
-            let (_, engine) = load(bundle)?;
+            let Loaded { engine, .. } = registry::active(platform, bundle)?;
             decide_reply(&api::decide(&engine, &req, Limits::default()), format)?
         }
         Route::Decisions => {
-            let (_, engine) = load(bundle)?;
+            let Loaded { engine, .. } = registry::active(platform, bundle)?;
             Reply::value(200, &api::describe(&engine), format)
         }
         Route::Bundle => {
-            let (bytes, engine) = load(bundle)?;
-            if wanted == Wanted::Bytes {
+            let Loaded {
+                bytes,
+                engine,
+                origin,
+            } = registry::active(platform, bundle)?;
+            let etag = format!("\"{}\"", engine.hash());
+            let mut reply = if wanted == Wanted::Bytes {
+                let media = negotiate::bytes_media(request.header("accept"));
                 Reply {
                     status: 200,
-                    headers: vec![("content-type".into(), negotiate::OCTET_STREAM.into())],
+                    headers: vec![("content-type".into(), media.into())],
                     body: bytes.into_owned(),
                 }
             } else {
-                Reply::value(200, &bundle_info(&engine, bytes.len()), format)
-            }
+                let mut info = bundle_info(&engine, bytes.len());
+                if let serde_json::Value::Object(map) = &mut info {
+                    admin::describe_origin(platform, engine.hash(), &origin, map)?;
+                }
+                Reply::value(200, &info, format)
+            };
+            reply.headers.push(("etag".into(), etag));
+            reply
         }
         Route::Health => {
-            let (_, engine) = load(bundle)?;
+            let Loaded { engine, .. } = registry::active(platform, bundle)?;
             let mut obj = serde_json::Map::new();
             obj.insert("bundleHash".into(), engine.hash().into());
             obj.insert("status".into(), "ok".into());

@@ -32,6 +32,14 @@ struct Args {
     /// Set an environment variable in the component (repeatable).
     #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_env)]
     env: Vec<(String, String)>,
+    /// Give the component the configuration value KEY (wasi:config/store, as Spin does for
+    /// `[component.NAME.variables]`; repeatable): `--config admin_tokens=alice:secret`.
+    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_env)]
+    config: Vec<(String, String)>,
+    /// Serve the files of DIR under the path PREFIX instead of the component (repeatable),
+    /// as spin-fileserver would: `--static /console=js/console/dist`.
+    #[arg(long = "static", value_name = "PREFIX=DIR", value_parser = cpm_test_host::static_files::parse_mount)]
+    statics: Vec<cpm_test_host::static_files::Mount>,
     /// Mount a host directory in the component, read-write (repeatable).
     #[arg(long = "dir", value_name = "HOST::GUEST", value_parser = parse_dir)]
     dirs: Vec<(PathBuf, String)>,
@@ -104,6 +112,8 @@ fn run(args: Args) -> Result<(), String> {
         let guest = Guest {
             env: args.env,
             dirs: args.dirs,
+            config: Arc::new(args.config.into_iter().collect()),
+            statics: args.statics,
         };
         let host = Host::new(&engine, &args.component, &component, kv.clone(), guest)
             .map_err(|e| e.to_string())?;

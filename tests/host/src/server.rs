@@ -27,7 +27,9 @@ use wasmtime_wasi_http::{
 };
 
 use crate::bindings::{self, KvView};
+use crate::config::{self, ConfigView};
 use crate::kv::Kv;
+use crate::static_files::{self, Mount};
 
 /// The wasmtime release the host is built on (part of the compiled-component cache key;
 /// wasmtime itself also refuses artifacts from another version or configuration).
@@ -94,6 +96,10 @@ pub struct Guest {
     pub env: Vec<(String, String)>,
     /// Preopened directories: host path and guest path (`--dir HOST::GUEST`), read-write.
     pub dirs: Vec<(PathBuf, String)>,
+    /// `wasi:config/store` values (`--config KEY=VALUE`).
+    pub config: config::Values,
+    /// Static file mounts answered by the host itself (`--static PREFIX=DIR`).
+    pub statics: Vec<Mount>,
 }
 
 /// A compiled, linked component ready to serve: instantiated anew for every request.
@@ -112,6 +118,7 @@ struct State {
     hooks: NoOutgoingRequests,
     table: ResourceTable,
     kv: Kv,
+    config: config::Values,
 }
 
 impl WasiView for State {
@@ -249,6 +256,10 @@ impl Host {
             table: &mut state.table,
         })
         .map_err(link_error)?;
+        config::add_to_linker(&mut linker, |state: &mut State| ConfigView {
+            values: &state.config,
+        })
+        .map_err(link_error)?;
         let pre = linker
             .instantiate_pre(component)
             .and_then(ProxyPre::new)
@@ -332,6 +343,11 @@ impl Host {
         request: hyper::Request<hyper::body::Incoming>,
     ) -> hyper::Response<HyperOutgoingBody> {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        if let Some(mount) = static_files::mount_for(&self.guest.statics, request.uri().path()) {
+            let answer =
+                static_files::answer(mount, request.method().as_str(), request.uri().path()).await;
+            return static_response(answer, request.method() == http::Method::HEAD);
+        }
         match Arc::clone(&self).run_guest(request).await {
             Ok(response) => response,
             Err(message) => {
@@ -364,6 +380,7 @@ impl Host {
                 hooks: NoOutgoingRequests,
                 table: ResourceTable::new(),
                 kv: self.kv.clone(),
+                config: Arc::clone(&self.guest.config),
             },
         );
         let (sender, receiver) = tokio::sync::oneshot::channel();
@@ -404,6 +421,61 @@ impl Host {
             },
         }
     }
+}
+
+/// The HTTP response of a static file answer (no body for `HEAD`).
+fn static_response(answer: static_files::Answer, head: bool) -> hyper::Response<HyperOutgoingBody> {
+    use static_files::Answer;
+    let (status, content_type, location, body) = match answer {
+        Answer::File { content_type, body } => (http::StatusCode::OK, content_type, None, body),
+        Answer::Redirect(to) => (
+            http::StatusCode::MOVED_PERMANENTLY,
+            "text/plain; charset=utf-8",
+            Some(to),
+            Bytes::new(),
+        ),
+        Answer::NotFound => (
+            http::StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            None,
+            Bytes::from_static(b"not found\n"),
+        ),
+        Answer::MethodNotAllowed => (
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain; charset=utf-8",
+            None,
+            Bytes::from_static(b"only GET and HEAD\n"),
+        ),
+    };
+    let length = body.len();
+    let body = if head { Bytes::new() } else { body };
+    let mut response = hyper::Response::new(
+        Full::new(body)
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(content_type),
+    );
+    headers.insert(
+        http::header::CONTENT_LENGTH,
+        http::HeaderValue::from(length),
+    );
+    if let Some(location) = location
+        && let Ok(value) = http::HeaderValue::from_str(&location)
+    {
+        headers.insert(http::header::LOCATION, value);
+    }
+    if status == http::StatusCode::METHOD_NOT_ALLOWED {
+        headers.insert(
+            http::header::ALLOW,
+            http::HeaderValue::from_static("GET, HEAD"),
+        );
+    }
+    response
 }
 
 /// Binds `addr` (host:port; port 0 picks a free one) for [`Host::serve`].
