@@ -26,7 +26,7 @@ function targetDir() {
  * serving `staticDir` under /console/. Resolves to `{ url, close }`.
  */
 export async function startEdge({ files, tokens, staticDir }) {
-  if ((process.env.CPM_CONSOLE_EDGE ?? 'fake') === 'fake') return startFakeEdge({ files, tokens, staticDir });
+  if (process.env.CPM_CONSOLE_EDGE === 'fake') return startFakeEdge({ files, tokens, staticDir });
   // No-ops when fresh (CI has built both before `npm test`).
   cargo(['build', '-q', '--locked', '-p', 'cpm-test-host']);
   cargo(['build', '-q', '--locked', '-p', 'cpm-edge', '--target', 'wasm32-wasip2', '--release']);
