@@ -70,8 +70,6 @@ export function renderTable(root, { workspace, decision, change, fired = new Set
       { 'data-rule': r + 1, class: fired.has(r + 1) ? 'fired' : undefined, 'aria-rowindex': r + 2 },
       h('th', { scope: 'row', class: 'rule-no' }, String(r + 1)),
       h('td', { class: 'rule-id' }, String(rule?.id ?? `r${r + 1}`)),
-      columns.map((col, c) => cell(rule, r, col, c)),
-      h('td', { class: 'note' }, rule?.note === undefined ? '' : String(rule.note)),
       h(
         'td',
         { class: 'actions' },
@@ -80,6 +78,8 @@ export function renderTable(root, { workspace, decision, change, fired = new Set
         h('button', { type: 'button', 'aria-label': `Copy ${rowLabel(r)} below it`, onclick: () => edit(`${rowLabel(r)} copied`, () => copyRule(file, base, rules, r)) }, '⧉'),
         h('button', { type: 'button', 'aria-label': `Remove ${rowLabel(r)}`, disabled: rules.length === 1, onclick: () => edit(`${rowLabel(r)} removed`, () => file.removeItem([...base, 'rules'], r)) }, '✕'),
       ),
+      columns.map((col, c) => cell(rule, r, col, c)),
+      h('td', { class: 'note' }, rule?.note === undefined ? '' : String(rule.note)),
     ),
   );
 
@@ -199,9 +199,9 @@ export function renderTable(root, { workspace, decision, change, fired = new Set
             { 'aria-rowindex': 1 },
             h('th', { scope: 'col' }, '#'),
             h('th', { scope: 'col' }, 'id'),
+            h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')),
             columns.map((col) => h('th', { scope: 'col', class: col.cls, title: col.cls === 'in' ? 'condition (unary tests)' : 'output (expression)' }, col.label)),
             h('th', { scope: 'col' }, 'note'),
-            h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')),
           ),
         ),
         h('tbody', {}, body),
