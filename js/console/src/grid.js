@@ -75,7 +75,7 @@ export function renderTable(root, { workspace, decision, change, fired = new Set
         { class: 'actions' },
         h('button', { type: 'button', 'aria-label': `Move ${rowLabel(r)} up`, disabled: r === 0, onclick: () => edit(`${rowLabel(r)} moved up`, () => file.moveItem([...base, 'rules'], r, r - 1)) }, '↑'),
         h('button', { type: 'button', 'aria-label': `Move ${rowLabel(r)} down`, disabled: r === rules.length - 1, onclick: () => edit(`${rowLabel(r)} moved down`, () => file.moveItem([...base, 'rules'], r, r + 1)) }, '↓'),
-        h('button', { type: 'button', 'aria-label': `Copy ${rowLabel(r)} below it`, onclick: () => edit(`${rowLabel(r)} copied`, () => copyRule(file, base, rules, r)) }, '⧉'),
+        h('button', { type: 'button', 'aria-label': `Copy ${rowLabel(r)} below it`, onclick: () => edit(`${rowLabel(r)} copied`, () => copyRule(file, base, rules, r)) }, '+'),
         h('button', { type: 'button', 'aria-label': `Remove ${rowLabel(r)}`, disabled: rules.length === 1, onclick: () => edit(`${rowLabel(r)} removed`, () => file.removeItem([...base, 'rules'], r)) }, '✕'),
       ),
       columns.map((col, c) => cell(rule, r, col, c)),
