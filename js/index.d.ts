@@ -107,6 +107,47 @@ export interface DecisionInfo {
   inputs: { name: string; type: string }[];
 }
 
+/** One expected decision value of a test case, and what the bundle gives. */
+export interface TestCheck {
+  decision: string;
+  expected: unknown;
+  /** Present when the decision was made. */
+  actual?: unknown;
+  /** Present when the decision failed. */
+  error?: ErrorDetail;
+  passed: boolean;
+}
+
+/** The outcome of one test case a model carries. */
+export interface TestCaseResult {
+  model: string;
+  test: string;
+  input: Record<string, unknown>;
+  passed: boolean;
+  checks: TestCheck[];
+}
+
+/** What `runTests` answers; `passed` and `failed` count test cases. */
+export interface TestReport {
+  bundleHash: string;
+  passed: number;
+  failed: number;
+  tests: TestCaseResult[];
+}
+
+/** A FEEL syntax problem found by `checkFeel`. */
+export interface FeelProblem {
+  code: 'feel-syntax';
+  message: string;
+  /** Line in the text, from 1. */
+  line: number;
+  /** Column in characters on that line, from 1. */
+  column: number;
+  /** Byte offsets (UTF-8) of the offending part: start, and one past the end. */
+  start: number;
+  end: number;
+}
+
 /** A loaded rules bundle, ready to answer decision requests. */
 export class Engine {
   private constructor();
@@ -149,6 +190,8 @@ export class Engine {
   processJson(op: 'intake' | 'start' | 'apply' | 'replay' | 'tasks' | 'kpis', requestJson: string): string;
   /** The bundle's decisions, sorted by name. */
   decisions(): { bundleHash: string; decisions: DecisionInfo[] };
+  /** Runs every test case the bundle carries. */
+  runTests(): TestReport;
   /** Frees the engine's wasm memory now. */
   free(): void;
 }
@@ -161,3 +204,13 @@ export function init(wasm?: WasmSource): Promise<void>;
 
 /** Sets the wasm source `init()` uses by default (node.js uses it to read from disk). */
 export function setDefaultWasmSource(source: () => WasmSource | Promise<WasmSource>): void;
+
+/**
+ * Checks the syntax of one FEEL text (a table input cell: `'unary-tests'`; an output cell or
+ * a condition: `'expression'`); `names` are the multi-word names it may use. Returns `[]`
+ * when valid. The wasm must be initialised (`init()`, `build` or `Engine.load`).
+ */
+export function checkFeel(
+  text: string,
+  options: { kind: 'unary-tests' | 'expression'; names?: string[] },
+): FeelProblem[];

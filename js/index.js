@@ -8,6 +8,7 @@
 import initWasm, {
   Engine as RawEngine,
   build as rawBuild,
+  checkFeel as rawCheckFeel,
   kpis as rawKpis,
   kpisJson as rawKpisJson,
   tasks as rawTasks,
@@ -205,6 +206,14 @@ export class Engine {
     return this.#raw.decisions();
   }
 
+  /**
+   * Runs every test case the bundle carries: `{ bundleHash, passed, failed, tests }`, each
+   * test `{ model, test, input, passed, checks: [{ decision, expected, actual | error, passed }] }`.
+   */
+  runTests() {
+    return this.#raw.runTests();
+  }
+
   /** Frees the engine's wasm memory now (otherwise it is freed when garbage collected). */
   free() {
     this.#raw.free();
@@ -219,4 +228,15 @@ export class Engine {
 export async function build(files) {
   await init();
   return rawBuild(files);
+}
+
+/**
+ * Checks the syntax of one FEEL text as the compiler parses it: `kind` is `'unary-tests'`
+ * (a table input cell) or `'expression'` (an output cell, a condition); `names` lists the
+ * multi-word names the text may use (a model's inputs and decisions). Returns `[]` or
+ * `[{ code: 'feel-syntax', message, line, column, start, end }]`. Call `init()` first
+ * (`build` and `Engine.load` do).
+ */
+export function checkFeel(text, { kind, names = [] } = {}) {
+  return rawCheckFeel(text, { kind, names });
 }

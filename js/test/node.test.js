@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { Engine, build } from '@cpm/engine';
+import { Engine, build, checkFeel } from '@cpm/engine';
 
 import { parseDocument } from 'yaml';
 
@@ -279,4 +279,103 @@ test('process operations take and give objects; data problems throw one error pe
   assert.equal(thrown(() => engine.apply(state, { type: 'nonsense' }, completed.at)).name, 'CpmError');
   assert.throws(() => engine.processJson('launch', '{}'), TypeError);
   engine.free();
+});
+
+test('runTests reports every recorded test case with inputs, expected and actual values', async () => {
+  const engine = await customerEngine();
+  const report = engine.runTests();
+  assert.equal(report.bundleHash, engine.bundleHash);
+  assert.equal(report.failed, 0);
+  assert.equal(report.passed, report.tests.length);
+  assert.ok(report.tests.length >= 12, `only ${report.tests.length} test cases`);
+  const large = report.tests.find((t) => t.test === 'a large gold order');
+  assert.equal(large.model, 'customer-discount');
+  assert.deepEqual(large.input, { 'Customer Tier': 'gold', 'Order Total': 620, Country: 'DE', 'Sales Channel': 'online' });
+  assert.deepEqual(large.checks[0], {
+    decision: 'Discount',
+    expected: { discount: 0.15, reason: 'Gold tier, order of 500 or more' },
+    actual: { discount: 0.15, reason: 'Gold tier, order of 500 or more' },
+    passed: true,
+  });
+  engine.free();
+
+  // A rule changed so that a recorded case fails: the check shows both values.
+  const files = modelFiles(join(repoRoot, 'examples', 'customer')).map((f) =>
+    f.path === 'discount.yaml' ? { ...f, text: f.text.replace("then: ['0.15',", "then: ['0.12',") } : f,
+  );
+  const built = await build(files);
+  assert.equal(built.type, 'success', JSON.stringify(built.errors));
+  const changed = await Engine.load(built.bundle);
+  const after = changed.runTests();
+  assert.equal(after.failed, 2);
+  const failedCheck = after.tests.find((t) => t.test === 'a large gold order').checks.find((c) => c.decision === 'Discount');
+  assert.equal(failedCheck.passed, false);
+  assert.deepEqual(failedCheck.actual, { discount: 0.12, reason: 'Gold tier, order of 500 or more' });
+  changed.free();
+
+  // A decision error is reported as `error`, not `actual`.
+  const erring = await build([
+    {
+      path: 'e.yaml',
+      text: [
+        'model: e',
+        'inputs:',
+        '  - { name: X, type: number }',
+        'decisions:',
+        '  - { name: D, expression: X + 1 }',
+        'tests:',
+        '  - { name: wrong type, input: { X: "a" }, expect: { D: 2 } }',
+        '',
+      ].join('\n'),
+    },
+  ]);
+  assert.equal(erring.type, 'success', JSON.stringify(erring.errors));
+  const e = await Engine.load(erring.bundle);
+  const check = e.runTests().tests[0].checks[0];
+  assert.equal(check.passed, false);
+  assert.equal(check.actual, undefined);
+  assert.equal(check.error.code, 'input-type');
+  e.free();
+});
+
+test('checkFeel gives the syntax problem of one cell, with its column', async () => {
+  await build([]);
+  const names = ['Customer Tier', 'Order Total'];
+  assert.deepEqual(checkFeel('>= 500', { kind: 'unary-tests', names }), []);
+  assert.deepEqual(checkFeel('"DE", "FR"', { kind: 'unary-tests' }), []);
+  assert.deepEqual(checkFeel('Order Total * 0.1', { kind: 'expression', names }), []);
+  const [problem, ...more] = checkFeel('>= 500 +', { kind: 'unary-tests', names });
+  assert.deepEqual(more, []);
+  assert.equal(problem.code, 'feel-syntax');
+  assert.equal(problem.line, 1);
+  assert.equal(problem.column, 9);
+  assert.match(problem.message, /end of the text/);
+  // Without the names, a multi-word name is two names: a syntax error.
+  assert.equal(checkFeel('Order Total * 0.1', { kind: 'expression' }).length, 1);
+  // The same text is a problem as one kind and fine as the other.
+  assert.deepEqual(checkFeel('-', { kind: 'unary-tests' }), []);
+  assert.equal(checkFeel('-', { kind: 'expression' }).length, 1);
+  // The message is the one the build gives for the same cell.
+  const built = await build([
+    {
+      path: 'c.yaml',
+      text: [
+        'model: c',
+        'inputs:',
+        '  - { name: X, type: number }',
+        'decisions:',
+        '  - name: T',
+        '    table:',
+        '      inputs: [{ expression: X }]',
+        '      outputs: [{ name: y }]',
+        "      rules: [{ when: ['>= 500 +'], then: ['1'] }]",
+        '',
+      ].join('\n'),
+    },
+  ]);
+  assert.equal(built.type, 'failure');
+  assert.equal(built.errors[0].code, 'feel-syntax');
+  assert.equal(built.errors[0].message, problem.message);
+  const bad = thrown(() => checkFeel('1', { kind: 'sentence' }));
+  assert.equal(bad.code, 'malformed-request');
 });

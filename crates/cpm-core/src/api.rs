@@ -6,10 +6,12 @@
 //! gives byte-identical output for the same bundle and request. The process operations
 //! (intake, cases, events, tasks, KPIs) are in [`process`] and re-exported here.
 
+pub mod console;
 pub mod process;
 
 use serde::{Deserialize, Serialize};
 
+pub use console::{FeelKind, FeelProblem, check_feel, test_report};
 pub use process::{
     ApplyEventRequest, IntakeRequest, KpisRequest, ReplayRequest, StartCaseRequest, TasksRequest,
     apply_error_details, apply_event, apply_event_json_str, case_json, intake, intake_json_str,

@@ -154,6 +154,50 @@ impl Engine {
     pub fn decisions(&self) -> Result<JsValue, JsValue> {
         js_sys::JSON::parse(&canonical::to_string(&api::describe(&self.inner)))
     }
+
+    /// Runs every test case the bundle carries: `{ bundleHash, passed, failed, tests:
+    /// [{ model, test, input, passed, checks: [{ decision, expected, actual | error,
+    /// passed }] }] }` (see `cpm_core::api::test_report`).
+    ///
+    /// # Errors
+    /// None in practice: the report is always valid JSON.
+    #[wasm_bindgen(js_name = runTests)]
+    pub fn run_tests(&self) -> Result<JsValue, JsValue> {
+        let report = api::test_report(&self.inner, Limits::default());
+        js_sys::JSON::parse(&canonical::to_string(&report))
+    }
+}
+
+/// Options of [`check_feel`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckOptions {
+    kind: api::FeelKind,
+    #[serde(default)]
+    names: Vec<String>,
+}
+
+/// Checks the syntax of one FEEL text: `options` is `{ kind: "unary-tests" | "expression",
+/// names?: string[] }` (`names`: the multi-word names the text may use). Returns `[]` or
+/// the problems `[{ code: "feel-syntax", message, line, column, start, end }]`.
+///
+/// # Errors
+/// An `Error` with `code: "malformed-request"` when `options` is not of that shape.
+#[wasm_bindgen(js_name = checkFeel)]
+pub fn check_feel(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
+    let options: CheckOptions = serde_wasm_bindgen::from_value(options).map_err(|e| {
+        js_error(
+            &malformed(&format!(
+                "`options` must be {{ kind: \"unary-tests\" | \"expression\", names?: string[] }}: {e}"
+            )),
+            None,
+        )
+    })?;
+    let problems = api::check_feel(text, options.kind, &options.names);
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    problems
+        .serialize(&serializer)
+        .map_err(|e| js_error(&malformed(&e.to_string()), None))
 }
 
 /// The open tasks of some cases: `request` is `{ cases, now, queue? }`.
