@@ -19,6 +19,10 @@
     reason = "test code: a failed step is a failed test"
 )]
 
+#[allow(
+    dead_code,
+    reason = "the support module is shared with the process, limit and fault tests"
+)]
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -128,6 +128,8 @@ pub struct Server {
     pub port: u16,
     dir: PathBuf,
     store: Store,
+    /// More arguments for the host (`--fault …`), before the component.
+    host_args: Vec<String>,
 }
 
 impl Server {
@@ -139,6 +141,12 @@ impl Server {
 
     /// Serves the component with `bundle` and the key-value store `store`.
     pub fn start_with(bundle: &[u8], store: Store) -> Server {
+        Server::start_with_args(bundle, store, &[])
+    }
+
+    /// Serves the component with `bundle` and `store`, passing `host_args` to the test host
+    /// (such as `--fault kv-error-every=4`).
+    pub fn start_with_args(bundle: &[u8], store: Store, host_args: &[&str]) -> Server {
         let dir = std::env::temp_dir().join(format!(
             "cpm-edge-tests-{}-{}",
             std::process::id(),
@@ -150,6 +158,7 @@ impl Server {
             port: 0,
             dir,
             store,
+            host_args: host_args.iter().map(|a| (*a).to_owned()).collect(),
         };
         server.set_bundle(bundle);
         server.spawn();
@@ -187,6 +196,7 @@ impl Server {
             Store::Sqlite => command.arg("--kv-sqlite").arg(self.sqlite_path()),
         };
         let mut child = command
+            .args(&self.host_args)
             .arg(&component)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -247,6 +257,19 @@ impl Server {
         self.spawn();
     }
 
+    /// Replaces the host arguments used from the next [`Server::restart`] on.
+    pub fn set_host_args(&mut self, host_args: &[&str]) {
+        self.host_args = host_args.iter().map(|a| (*a).to_owned()).collect();
+    }
+
+    /// Whether the host process has exited (crashed or was stopped); `false` while it runs.
+    pub fn exited(&mut self) -> bool {
+        match &mut self.child {
+            Some(child) => !matches!(child.try_wait(), Ok(None)),
+            None => true,
+        }
+    }
+
     /// Replaces the served bundle; each request reads the file anew.
     pub fn set_bundle(&self, bundle: &[u8]) {
         let tmp = self.dir.join("bundle.cpm.tmp");
@@ -273,42 +296,48 @@ impl Server {
 
     /// Sends a request and reads the reply.
     pub fn try_send(&self, req: &Req) -> std::io::Result<Reply> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-        stream.set_write_timeout(Some(Duration::from_secs(120)))?;
-        let mut head = format!(
-            "{} {} HTTP/1.1\r\nhost: 127.0.0.1:{}\r\nconnection: close\r\n",
-            req.method, req.path, self.port
-        );
-        for (name, value) in &req.headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        if !req.headers.iter().any(|(n, _)| {
-            n.eq_ignore_ascii_case("content-length") || n.eq_ignore_ascii_case("transfer-encoding")
-        }) {
-            head.push_str(&format!("content-length: {}\r\n", req.body.len()));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes())?;
-        // Write the body from another thread, so a server that answers before reading it
-        // all cannot block us.
-        let body = req.body.clone();
-        let mut writer = stream.try_clone()?;
-        let sender = std::thread::spawn(move || {
-            let _ = writer.write_all(&body);
-            let _ = writer.flush();
-        });
-        let mut raw = Vec::new();
-        let read = stream.read_to_end(&mut raw);
-        let _ = stream.shutdown(Shutdown::Both);
-        let _ = sender.join();
-        if let Err(e) = read
-            && raw.is_empty()
-        {
-            return Err(e);
-        }
-        parse_reply(&raw)
+        send_to(self.port, req)
     }
+}
+
+/// Sends a request to the server on 127.0.0.1:`port` and reads the reply (for callers that
+/// must not hold the [`Server`] while the request is in flight, so it can be killed).
+pub fn send_to(port: u16, req: &Req) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(120)))?;
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nhost: 127.0.0.1:{}\r\nconnection: close\r\n",
+        req.method, req.path, port
+    );
+    for (name, value) in &req.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !req.headers.iter().any(|(n, _)| {
+        n.eq_ignore_ascii_case("content-length") || n.eq_ignore_ascii_case("transfer-encoding")
+    }) {
+        head.push_str(&format!("content-length: {}\r\n", req.body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    // Write the body from another thread, so a server that answers before reading it
+    // all cannot block us.
+    let body = req.body.clone();
+    let mut writer = stream.try_clone()?;
+    let sender = std::thread::spawn(move || {
+        let _ = writer.write_all(&body);
+        let _ = writer.flush();
+    });
+    let mut raw = Vec::new();
+    let read = stream.read_to_end(&mut raw);
+    let _ = stream.shutdown(Shutdown::Both);
+    let _ = sender.join();
+    if let Err(e) = read
+        && raw.is_empty()
+    {
+        return Err(e);
+    }
+    parse_reply(&raw)
 }
 
 impl Drop for Server {
