@@ -469,12 +469,9 @@ fn deeply_nested_json_input_is_a_clean_error() {
         let err = engine
             .decide("D", &input, &Options::default())
             .expect_err("nesting deeper than the input limit");
-        assert_eq!(err.code(), "input-too-large", "depth {depth}");
-        assert!(
-            err.path().is_some_and(|p| p.starts_with("Data[0]")),
-            "{err}"
-        );
-        assert!(err.to_string().contains("nest deeper than 64"), "{err}");
+        assert_eq!(err.code(), "input-type", "depth {depth}");
+        assert_eq!(err.path(), Some("Data"));
+        assert!(err.to_string().contains("nests deeper"), "{err}");
     }
     // Shallower data is fine.
     let input = serde_json::json!({ "Data": [[[[1, 2]]], 3] });
@@ -495,8 +492,8 @@ fn deeply_nested_json_input_is_a_clean_error() {
     assert_eq!(answer["errors"][0]["code"], "malformed-request");
 }
 
-/// `{"Data": [[…[1]…]]}` with `levels` levels of arrays under `Data` (the document is
-/// level 0, `Data`'s array level 1).
+/// `{"Data": [[…[1]…]]}` with `levels` levels of arrays under `Data` (the document is one
+/// level, `Data`'s outer array the second).
 fn nested_input(levels: usize) -> serde_json::Value {
     let mut data = serde_json::json!(1);
     for _ in 0..levels {
@@ -505,12 +502,23 @@ fn nested_input(levels: usize) -> serde_json::Value {
     serde_json::json!({ "Data": data })
 }
 
-/// The error code and path of deciding `D`, or its canonical output.
+/// Deciding `D` through the request boundary (`api::decide`, as every adapter does): its
+/// canonical output, or the first error's code and path.
 fn outcome(engine: &Engine, input: &serde_json::Value) -> Result<String, (String, String)> {
-    engine
-        .decide("D", input, &Options::default())
-        .map(|d| json::to_canonical_json(&d.output))
-        .map_err(|e| (e.code().to_owned(), e.path().unwrap_or_default().to_owned()))
+    let request = api::DecideRequest {
+        decision: "D".to_owned(),
+        input: input.clone(),
+        explain: false,
+    };
+    let answer = api::decide(engine, &request, Limits::default());
+    if answer["type"] == "success" {
+        return Ok(cpm_core::canonical::to_string(&answer["output"]));
+    }
+    let error = &answer["errors"][0];
+    Err((
+        error["code"].as_str().unwrap_or_default().to_owned(),
+        error["path"].as_str().unwrap_or_default().to_owned(),
+    ))
 }
 
 #[test]

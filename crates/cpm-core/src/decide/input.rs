@@ -23,8 +23,10 @@ pub const MAX_INPUT_STRING_BYTES: usize = 256 * 1024;
 pub const MAX_INPUT_LIST_ITEMS: usize = 100_000;
 
 /// Checks the whole input document against [`MAX_INPUT_DEPTH`], [`MAX_INPUT_STRING_BYTES`]
-/// and [`MAX_INPUT_LIST_ITEMS`] before anything is converted, so every adapter (HTTP, the
-/// browser, the CLI) refuses the same documents with the same error.
+/// and [`MAX_INPUT_LIST_ITEMS`] before anything is converted. Called at the request boundary
+/// (`api::decide`, which every adapter uses: HTTP, the browser, the CLI), so they all refuse
+/// the same documents with the same error. Decisions a process step makes from case data
+/// are not held to it: case data is bounded by the size of a stored case instead.
 ///
 /// # Errors
 /// [`DecideError::InputTooLarge`] naming the first offending path (inputs in document

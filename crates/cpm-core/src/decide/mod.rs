@@ -228,7 +228,6 @@ impl Engine {
         input: &serde_json::Value,
         options: &Options,
     ) -> Result<Context, DecideError> {
-        input::check_limits(input)?;
         let map = match input {
             serde_json::Value::Object(map) => Some(map),
             serde_json::Value::Null => None,
