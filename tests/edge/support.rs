@@ -262,14 +262,6 @@ impl Server {
         self.host_args = host_args.iter().map(|a| (*a).to_owned()).collect();
     }
 
-    /// Whether the host process has exited (crashed or was stopped); `false` while it runs.
-    pub fn exited(&mut self) -> bool {
-        match &mut self.child {
-            Some(child) => !matches!(child.try_wait(), Ok(None)),
-            None => true,
-        }
-    }
-
     /// Replaces the served bundle; each request reads the file anew.
     pub fn set_bundle(&self, bundle: &[u8]) {
         let tmp = self.dir.join("bundle.cpm.tmp");
