@@ -10,6 +10,7 @@ import initWasm, {
   build as rawBuild,
   kpis as rawKpis,
   kpisJson as rawKpisJson,
+  limits as rawLimits,
   tasks as rawTasks,
   tasksJson as rawTasksJson,
 } from './pkg/cpm_web.js';
@@ -168,4 +169,13 @@ export class Engine {
 export async function build(files) {
   await init();
   return rawBuild(files);
+}
+
+/**
+ * The limits every request is held to (the core's constants), e.g. `inputStringBytes`;
+ * index.d.ts lists each limit with the error `code` it gives when exceeded.
+ */
+export async function limits() {
+  await init();
+  return rawLimits();
 }
