@@ -54,10 +54,68 @@ export interface DecisionAnswer<Output = unknown> {
   explanation?: { decisions: DecisionTrace[] };
 }
 
+/**
+ * The `code` of a `CpmError` thrown because a request went past a limit (see `limits()`):
+ * - `input-too-large`: input nested deeper than `inputDepth` levels (the input object
+ *   counts as one), a string or object key longer than `inputStringBytes` UTF-8 bytes, or
+ *   more than `inputListItems` elements in one array or entries in one object; `path` names
+ *   the offending value (`Data[0][0]`, `Customer.notes`);
+ * - `fuel-exhausted`: evaluation took more than `evaluationFuel` steps (a `for` over a huge
+ *   range, nested loops);
+ * - `depth-exceeded`: evaluation nested deeper than `evaluationDepth` (runaway recursion of
+ *   a knowledge model);
+ * - `too-large`: a list built during evaluation would exceed `evaluationListItems`;
+ * - `template-error`: a rendered template is longer than `templateOutputBytes`;
+ * - `step-limit`: one event ran more than `processStepsPerEvent` process steps;
+ * - `malformed-request`: a JS value nested more than 128 levels (or cyclic), or JSON text
+ *   the JSON reader refuses (it also stops at 128 levels).
+ * Expressions nested deeper than `expressionNesting` do not build: `build()` answers a
+ * failure whose diagnostics have the code `feel-syntax`.
+ */
+export type LimitErrorCode =
+  | 'input-too-large'
+  | 'fuel-exhausted'
+  | 'depth-exceeded'
+  | 'too-large'
+  | 'template-error'
+  | 'step-limit'
+  | 'malformed-request';
+
+/** Every `code` a decision request can fail with. Process operations add the codes of docs/processes.md. */
+export type ErrorCode =
+  | 'unknown-decision'
+  | 'invalid-input'
+  | 'input-type'
+  | 'hit-policy-violation'
+  | 'bad-bundle'
+  | LimitErrorCode;
+
+/** The limits of `limits()`: the core's constants, the same in every build (edge, browser, CLI). */
+export interface Limits {
+  /** Levels of arrays and objects in an input, the input object included (64). */
+  inputDepth: number;
+  /** UTF-8 bytes of one string or object key in an input (262144). */
+  inputStringBytes: number;
+  /** Elements of one array, or entries of one object, in an input (100000). */
+  inputListItems: number;
+  /** Evaluation steps per decision (10000000). */
+  evaluationFuel: number;
+  /** Nesting of evaluation: calls, knowledge-model invocations (128). */
+  evaluationDepth: number;
+  /** Elements of a list built during evaluation (1000000). */
+  evaluationListItems: number;
+  /** Nesting of a FEEL expression the compiler accepts (100). */
+  expressionNesting: number;
+  /** Bytes of one rendered template text (262144). */
+  templateOutputBytes: number;
+  /** Process steps one event may run (1000). */
+  processStepsPerEvent: number;
+}
+
 /** One error of a failed request, in the core's vocabulary. */
 export interface ErrorDetail {
-  /** Stable code: `unknown-decision`, `invalid-input`, `input-type`, `hit-policy-violation`, `fuel-exhausted`, `depth-exceeded`, `too-large`, `malformed-request`, `bad-bundle`. */
-  code: string;
+  /** Stable code: one of `ErrorCode` for decisions (the limit codes are `LimitErrorCode`). */
+  code: ErrorCode | string;
   message: string;
   help?: string;
   /** The failing input path (`Customer.age`), for input errors. */
@@ -67,7 +125,8 @@ export interface ErrorDetail {
 /** What `Engine.load`, `decide` and `build` throw: a JS `Error` with the error's fields. */
 export interface CpmError extends Error {
   name: 'CpmError';
-  code: string;
+  /** Stable code: one of `ErrorCode` (limits: `LimitErrorCode`), or a process code. */
+  code: ErrorCode | string;
   /** The same text as `message`. */
   detail: string;
   path?: string;
@@ -198,6 +257,9 @@ export class Engine {
 
 /** Compiles source files (the cpm YAML/JSON model format) into a bundle. */
 export function build(files: { path: string; text: string }[]): Promise<BuildResult>;
+
+/** The limits every request is held to; each has its `LimitErrorCode`. */
+export function limits(): Promise<Limits>;
 
 /** Loads the wasm module once (optional: `Engine.load` and `build` call it). */
 export function init(wasm?: WasmSource): Promise<void>;

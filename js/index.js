@@ -11,6 +11,7 @@ import initWasm, {
   checkFeel as rawCheckFeel,
   kpis as rawKpis,
   kpisJson as rawKpisJson,
+  limits as rawLimits,
   tasks as rawTasks,
   tasksJson as rawTasksJson,
 } from './pkg/cpm_web.js';
@@ -239,4 +240,13 @@ export async function build(files) {
  */
 export function checkFeel(text, { kind, names = [] } = {}) {
   return rawCheckFeel(text, { kind, names });
+}
+
+/**
+ * The limits every request is held to (the core's constants), e.g. `inputStringBytes`;
+ * index.d.ts lists each limit with the error `code` it gives when exceeded.
+ */
+export async function limits() {
+  await init();
+  return rawLimits();
 }

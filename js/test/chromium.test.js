@@ -94,6 +94,20 @@ test('errors in Chromium are Error objects with code, detail and path', async ()
   assert.equal(got.badBundle.code, 'bad-bundle');
 });
 
+test('every limit gives a typed error just past it, and none just inside (Chromium)', async (t) => {
+  const problems = [];
+  const page = await open('/test/browser.html', problems);
+  await page.waitForFunction(() => window.vectorsReady === true);
+  const { results, failures } = await page.evaluate(() => window.runLimits());
+  await page.close();
+  for (const r of results) {
+    console.log(`RELIABILITY js-limit=${r.limit} runner=chromium inside=${r.inside} past=${r.past} code=${r.code}`);
+  }
+  t.diagnostic(`limits (chromium): ${results.length} limits, ${failures.length} failures`);
+  assert.deepEqual([...problems, ...failures], []);
+  assert.ok(results.length >= 8, `only ${results.length} limits`);
+});
+
 test('the example customer form updates as the user types', async () => {
   const problems = [];
   const page = await open('/examples/customer.html', problems);

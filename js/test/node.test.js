@@ -205,7 +205,7 @@ test('failures are Error objects with code, detail and path', async () => {
   cyclic.a.b = cyclic;
   const deep = thrown(() => engine.decide('Discount', cyclic));
   assert.equal(deep.code, 'malformed-request');
-  assert.match(deep.detail, /nests deeper than 64 levels/);
+  assert.match(deep.detail, /nests deeper than 128 levels/);
   assert.equal(thrown(() => engine.decide('Discount', good, { explian: true })).code, 'malformed-request');
   // The engine still answers after every failure.
   assert.equal(engine.decide('Discount', good).output.discount, 0.15);

@@ -109,6 +109,17 @@ pub fn bundle(name: &str, model: &str) -> Result<Vec<u8>, Vec<(String, u32)>> {
     }
 }
 
+/// A new directory for one server.
+fn server_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "cpm-edge-tests-{}-{}",
+        std::process::id(),
+        NEXT_DIR.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).expect("create the server directory");
+    dir
+}
+
 /// Where a [`Server`] keeps its key-value store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Store {
@@ -130,8 +141,9 @@ pub struct Server {
     store: Store,
     /// Whether the component serves `bundle.cpm` (`CPM_BUNDLE_FILE`) or its embedded bundle.
     bundle_file: bool,
-    /// More host arguments (`--config KEY=VALUE`, `--static PREFIX=DIR`, …).
-    extra: Vec<String>,
+    /// More host arguments (`--config KEY=VALUE`, `--static PREFIX=DIR`, `--fault …`), before
+    /// the component.
+    host_args: Vec<String>,
 }
 
 impl Server {
@@ -143,19 +155,20 @@ impl Server {
 
     /// Serves the component with `bundle` and the key-value store `store`.
     pub fn start_with(bundle: &[u8], store: Store) -> Server {
-        let dir = std::env::temp_dir().join(format!(
-            "cpm-edge-tests-{}-{}",
-            std::process::id(),
-            NEXT_DIR.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).expect("create the server directory");
+        Server::start_with_args(bundle, store, &[])
+    }
+
+    /// Serves the component with `bundle` and `store`, passing `host_args` to the test host
+    /// (such as `--fault kv-error-every=4`).
+    pub fn start_with_args(bundle: &[u8], store: Store, host_args: &[&str]) -> Server {
+        let dir = server_dir();
         let mut server = Server {
             child: None,
             port: 0,
             dir,
             store,
             bundle_file: true,
-            extra: Vec::new(),
+            host_args: host_args.iter().map(|a| (*a).to_owned()).collect(),
         };
         server.set_bundle(bundle);
         server.spawn();
@@ -169,19 +182,14 @@ impl Server {
         reason = "used by the admin tests; `http.rs` includes this module too"
     )]
     pub fn start_embedded(store: Store, extra: &[&str]) -> Server {
-        let dir = std::env::temp_dir().join(format!(
-            "cpm-edge-tests-{}-{}",
-            std::process::id(),
-            NEXT_DIR.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).expect("create the server directory");
+        let dir = server_dir();
         let mut server = Server {
             child: None,
             port: 0,
             dir,
             store,
             bundle_file: false,
-            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
+            host_args: extra.iter().map(|a| (*a).to_owned()).collect(),
         };
         server.spawn();
         server
@@ -214,7 +222,6 @@ impl Server {
                 .arg(format!("CPM_BUNDLE_FILE={GUEST_DIR}/bundle.cpm"));
         }
         command
-            .args(&self.extra)
             // Requests may set the clock with `cpm-now` (the process vectors run at their
             // own times); decision requests do not use it.
             .args(["--env", "CPM_TEST_CLOCK=header"]);
@@ -223,6 +230,7 @@ impl Server {
             Store::Sqlite => command.arg("--kv-sqlite").arg(self.sqlite_path()),
         };
         let mut child = command
+            .args(&self.host_args)
             .arg(&component)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -283,6 +291,11 @@ impl Server {
         self.spawn();
     }
 
+    /// Replaces the host arguments used from the next [`Server::restart`] on.
+    pub fn set_host_args(&mut self, host_args: &[&str]) {
+        self.host_args = host_args.iter().map(|a| (*a).to_owned()).collect();
+    }
+
     /// Replaces the served bundle; each request reads the file anew.
     pub fn set_bundle(&self, bundle: &[u8]) {
         let tmp = self.dir.join("bundle.cpm.tmp");
@@ -309,42 +322,48 @@ impl Server {
 
     /// Sends a request and reads the reply.
     pub fn try_send(&self, req: &Req) -> std::io::Result<Reply> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-        stream.set_write_timeout(Some(Duration::from_secs(120)))?;
-        let mut head = format!(
-            "{} {} HTTP/1.1\r\nhost: 127.0.0.1:{}\r\nconnection: close\r\n",
-            req.method, req.path, self.port
-        );
-        for (name, value) in &req.headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        if !req.headers.iter().any(|(n, _)| {
-            n.eq_ignore_ascii_case("content-length") || n.eq_ignore_ascii_case("transfer-encoding")
-        }) {
-            head.push_str(&format!("content-length: {}\r\n", req.body.len()));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes())?;
-        // Write the body from another thread, so a server that answers before reading it
-        // all cannot block us.
-        let body = req.body.clone();
-        let mut writer = stream.try_clone()?;
-        let sender = std::thread::spawn(move || {
-            let _ = writer.write_all(&body);
-            let _ = writer.flush();
-        });
-        let mut raw = Vec::new();
-        let read = stream.read_to_end(&mut raw);
-        let _ = stream.shutdown(Shutdown::Both);
-        let _ = sender.join();
-        if let Err(e) = read
-            && raw.is_empty()
-        {
-            return Err(e);
-        }
-        parse_reply(&raw)
+        send_to(self.port, req)
     }
+}
+
+/// Sends a request to the server on 127.0.0.1:`port` and reads the reply (for callers that
+/// must not hold the [`Server`] while the request is in flight, so it can be killed).
+pub fn send_to(port: u16, req: &Req) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(120)))?;
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nhost: 127.0.0.1:{}\r\nconnection: close\r\n",
+        req.method, req.path, port
+    );
+    for (name, value) in &req.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !req.headers.iter().any(|(n, _)| {
+        n.eq_ignore_ascii_case("content-length") || n.eq_ignore_ascii_case("transfer-encoding")
+    }) {
+        head.push_str(&format!("content-length: {}\r\n", req.body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    // Write the body from another thread, so a server that answers before reading it
+    // all cannot block us.
+    let body = req.body.clone();
+    let mut writer = stream.try_clone()?;
+    let sender = std::thread::spawn(move || {
+        let _ = writer.write_all(&body);
+        let _ = writer.flush();
+    });
+    let mut raw = Vec::new();
+    let read = stream.read_to_end(&mut raw);
+    let _ = stream.shutdown(Shutdown::Both);
+    let _ = sender.join();
+    if let Err(e) = read
+        && raw.is_empty()
+    {
+        return Err(e);
+    }
+    parse_reply(&raw)
 }
 
 impl Drop for Server {

@@ -89,12 +89,17 @@ impl From<&BundleError> for ErrorDetail {
 }
 
 /// Evaluates a decision and returns the answer as a JSON value (write it with
-/// [`canonical::to_string`]).
+/// [`canonical::to_string`]). The input is first held to the input limits
+/// ([`crate::decide::input::check_limits`]: `input-too-large`).
 pub fn decide(engine: &Engine, request: &DecideRequest, limits: Limits) -> serde_json::Value {
     let options = Options {
         explain: request.explain,
         limits,
     };
+    // The request boundary: input over a limit is refused before anything is converted.
+    if let Err(e) = crate::decide::input::check_limits(&request.input) {
+        return failure(vec![ErrorDetail::from(&e)]);
+    }
     match engine.decide(&request.decision, &request.input, &options) {
         Ok(decided) => {
             let mut obj = serde_json::Map::new();

@@ -491,3 +491,98 @@ fn deeply_nested_json_input_is_a_clean_error() {
     assert_eq!(answer["type"], "failure");
     assert_eq!(answer["errors"][0]["code"], "malformed-request");
 }
+
+/// `{"Data": [[…[1]…]]}` with `levels` levels of arrays under `Data` (the document is one
+/// level, `Data`'s outer array the second).
+fn nested_input(levels: usize) -> serde_json::Value {
+    let mut data = serde_json::json!(1);
+    for _ in 0..levels {
+        data = serde_json::json!([data]);
+    }
+    serde_json::json!({ "Data": data })
+}
+
+/// Deciding `D` through the request boundary (`api::decide`, as every adapter does): its
+/// canonical output, or the first error's code and path.
+fn outcome(engine: &Engine, input: &serde_json::Value) -> Result<String, (String, String)> {
+    let request = api::DecideRequest {
+        decision: "D".to_owned(),
+        input: input.clone(),
+        explain: false,
+    };
+    let answer = api::decide(engine, &request, Limits::default());
+    if answer["type"] == "success" {
+        return Ok(cpm_core::canonical::to_string(&answer["output"]));
+    }
+    let error = &answer["errors"][0];
+    Err((
+        error["code"].as_str().unwrap_or_default().to_owned(),
+        error["path"].as_str().unwrap_or_default().to_owned(),
+    ))
+}
+
+#[test]
+fn input_nesting_is_refused_just_past_the_limit() {
+    use cpm_core::decide::input::MAX_INPUT_DEPTH;
+    let engine = engine(&expression_model("count(Data)"));
+    // Level MAX_INPUT_DEPTH - 1 is the deepest array accepted.
+    assert_eq!(
+        outcome(&engine, &nested_input(MAX_INPUT_DEPTH - 1)),
+        Ok("1".to_owned())
+    );
+    let (code, path) = outcome(&engine, &nested_input(MAX_INPUT_DEPTH)).unwrap_err();
+    assert_eq!(code, "input-too-large");
+    assert_eq!(
+        path,
+        format!("Data{}", "[0]".repeat(MAX_INPUT_DEPTH - 1)),
+        "the path names the array one level too deep"
+    );
+}
+
+#[test]
+fn input_strings_are_refused_just_past_the_limit() {
+    use cpm_core::decide::input::MAX_INPUT_STRING_BYTES;
+    let engine = engine(&expression_model("string length(Data.text)"));
+    // Multi-byte characters: the limit is in UTF-8 bytes.
+    let at_limit = format!("é{}", "a".repeat(MAX_INPUT_STRING_BYTES - 2));
+    let input = serde_json::json!({ "Data": { "text": at_limit } });
+    assert_eq!(
+        outcome(&engine, &input),
+        Ok((MAX_INPUT_STRING_BYTES - 1).to_string())
+    );
+    let over = format!("{at_limit}a");
+    let input = serde_json::json!({ "Data": { "text": over } });
+    assert_eq!(
+        outcome(&engine, &input),
+        Err(("input-too-large".to_owned(), "Data.text".to_owned()))
+    );
+    // Keys count too.
+    let key = "k".repeat(MAX_INPUT_STRING_BYTES + 1);
+    let input = serde_json::json!({ "Data": { key.clone(): 1 } });
+    assert_eq!(
+        outcome(&engine, &input),
+        Err(("input-too-large".to_owned(), format!("Data.{key}")))
+    );
+}
+
+#[test]
+fn input_lists_are_refused_just_past_the_limit() {
+    use cpm_core::decide::input::MAX_INPUT_LIST_ITEMS;
+    let engine = engine(&expression_model("count(Data)"));
+    let at_limit = serde_json::json!({ "Data": vec![0; MAX_INPUT_LIST_ITEMS] });
+    assert_eq!(
+        outcome(&engine, &at_limit),
+        Ok(MAX_INPUT_LIST_ITEMS.to_string())
+    );
+    let over = serde_json::json!({ "Data": vec![0; MAX_INPUT_LIST_ITEMS + 1] });
+    assert_eq!(
+        outcome(&engine, &over),
+        Err(("input-too-large".to_owned(), "Data".to_owned()))
+    );
+    // Objects with too many entries, too, and the input document itself.
+    let wide: serde_json::Map<String, serde_json::Value> = (0..=MAX_INPUT_LIST_ITEMS)
+        .map(|i| (format!("k{i}"), serde_json::json!(0)))
+        .collect();
+    let (code, path) = outcome(&engine, &serde_json::Value::Object(wide)).unwrap_err();
+    assert_eq!((code.as_str(), path.as_str()), ("input-too-large", ""));
+}

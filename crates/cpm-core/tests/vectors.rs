@@ -64,6 +64,8 @@ impl Target for Native {
 
     fn decide(&mut self, decision: &str, input: &serde_json::Value) -> Result<Decided, String> {
         let engine = self.engine.as_ref().expect("built");
+        // The request boundary's input limits first, as `api::decide` (every adapter) does.
+        cpm_core::decide::input::check_limits(input).map_err(|e| e.code().to_owned())?;
         let decided = engine
             .decide(decision, input, &Options::default())
             .map_err(|e| e.code().to_owned())?;

@@ -140,6 +140,7 @@ fn title(code: &str) -> &'static str {
         "fuel-exhausted" => "Evaluation budget exhausted",
         "depth-exceeded" => "Evaluation nested too deeply",
         "too-large" => "Value too large",
+        "input-too-large" => "Input over a limit",
         UNKNOWN_CASE => "Unknown case",
         CASE_EXISTS => "Case already exists",
         VERSION_MISMATCH => "Case version does not match",

@@ -19,7 +19,6 @@ use cpm_core::api::{self, BuildAnswer, DecideRequest, ErrorDetail};
 use cpm_core::canonical;
 use cpm_core::compile::SourceText;
 use cpm_core::feel::eval::Limits;
-use cpm_core::value::json::MAX_JSON_DEPTH;
 use cpm_core::value::json_data::{FloatText, JsonData, Refusal};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -230,6 +229,30 @@ pub fn kpis_json(request: &str) -> String {
     api::kpis_json_str(request)
 }
 
+/// The limits every request is held to, from the core's constants: `{ inputDepth,
+/// inputStringBytes, inputListItems, evaluationFuel, evaluationDepth, evaluationListItems,
+/// expressionNesting, templateOutputBytes, processStepsPerEvent }`. Each limit has its
+/// error code (see `index.d.ts`, `LimitErrorCode`).
+///
+/// # Errors
+/// None in practice: the object is always valid JSON.
+#[wasm_bindgen]
+pub fn limits() -> Result<JsValue, JsValue> {
+    let eval = Limits::default();
+    let limits = serde_json::json!({
+        "inputDepth": cpm_core::decide::input::MAX_INPUT_DEPTH,
+        "inputStringBytes": cpm_core::decide::input::MAX_INPUT_STRING_BYTES,
+        "inputListItems": cpm_core::decide::input::MAX_INPUT_LIST_ITEMS,
+        "evaluationFuel": eval.fuel,
+        "evaluationDepth": eval.max_depth,
+        "evaluationListItems": eval.max_list,
+        "expressionNesting": cpm_core::feel::parser::MAX_NESTING,
+        "templateOutputBytes": cpm_core::process::template::MAX_OUTPUT_BYTES,
+        "processStepsPerEvent": cpm_core::process::run::MAX_STEPS_PER_EVENT,
+    });
+    js_sys::JSON::parse(&canonical::to_string(&limits))
+}
+
 /// One source file for [`build`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -413,12 +436,18 @@ fn from_js(value: JsValue, what: &str) -> Result<serde_json::Value, ErrorDetail>
         .map_err(|e| malformed(&format!("the {what} is not JSON data: {e}")))
 }
 
+/// The most levels a JS value may nest before it is refused as `malformed-request` (as
+/// JSON text is: `serde_json` stops at 128). It only guards the reader's stack and catches
+/// cyclic objects; the core's input limits (`input-too-large`, 64 levels) apply after it, so
+/// a JS object and the same JSON text get the same error.
+const MAX_JS_DEPTH: usize = 128;
+
 /// How JS values become JSON: numbers as `String(x)` writes them, nesting no deeper than
-/// the core accepts.
+/// [`MAX_JS_DEPTH`].
 const JS_VALUE: JsonData = JsonData {
     expecting: EXPECTING,
     floats: FloatText::JavaScript,
-    max_depth: Some(MAX_JSON_DEPTH),
+    max_depth: Some(MAX_JS_DEPTH),
     refuse,
 };
 

@@ -10,10 +10,15 @@
 //!
 //! With SQLite each write is its own transaction, committed (WAL, `synchronous=FULL`)
 //! before the call returns: a host killed after a write returned loses nothing.
+//!
+//! For the reliability tests the store can inject [`Faults`] (`--fault` on the command
+//! line): every Nth call fails with an error before it touches a row, and the host can abort
+//! right after the Nth write is committed, before the component hears of it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -50,6 +55,9 @@ pub enum KvError {
     /// The version counter is exhausted (after 2^63 writes).
     #[error("the store's version counter is exhausted")]
     VersionsExhausted,
+    /// A fault injected with `--fault kv-error-every=N`; nothing was read or written.
+    #[error("injected fault: store call {0} fails (`--fault kv-error-every`)")]
+    Injected(u64),
     /// The SQLite file cannot be opened or written.
     #[error("the SQLite store `{path}` failed: {source}")]
     Sqlite {
@@ -59,6 +67,39 @@ pub enum KvError {
         #[source]
         source: rusqlite::Error,
     },
+}
+
+/// Faults the store injects, for the reliability tests. The default injects none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Every Nth call of the store (reads and writes alike, counted from 1 across all
+    /// stores) fails with [`KvError::Injected`] before it reads or writes anything.
+    pub error_every: Option<u64>,
+    /// The host process aborts right after its Nth write (counted from 1) is committed,
+    /// before the component learns that it succeeded: a crash between commit and answer.
+    pub crash_after_write: Option<u64>,
+}
+
+impl Faults {
+    /// Adds one `NAME=N` fault: `kv-error-every=N` or `crash-after-write=N` (N ≥ 1).
+    ///
+    /// # Errors
+    /// A message naming the text when it is not one of those.
+    pub fn add(&mut self, text: &str) -> Result<(), String> {
+        let bad = || {
+            format!(
+                "`{text}` is not a fault; use `kv-error-every=N` or `crash-after-write=N` (N at least 1)"
+            )
+        };
+        let (name, value) = text.split_once('=').ok_or_else(bad)?;
+        let n: u64 = value.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?;
+        match name {
+            "kv-error-every" => self.error_every = Some(n),
+            "crash-after-write" => self.crash_after_write = Some(n),
+            _ => return Err(bad()),
+        }
+        Ok(())
+    }
 }
 
 /// A key as a compare-and-swap saw it: the row's version and value.
@@ -91,6 +132,11 @@ pub struct Kv {
 struct Inner {
     granted: BTreeSet<String>,
     backend: Backend,
+    faults: Faults,
+    /// Store calls so far (for [`Faults::error_every`]).
+    calls: AtomicU64,
+    /// Committed writes so far (for [`Faults::crash_after_write`]).
+    writes: AtomicU64,
 }
 
 enum Backend {
@@ -184,7 +230,46 @@ impl Kv {
             inner: Arc::new(Inner {
                 granted: granted.into_iter().map(Into::into).collect(),
                 backend,
+                faults: Faults::default(),
+                calls: AtomicU64::new(0),
+                writes: AtomicU64::new(0),
             }),
+        }
+    }
+
+    /// The same store injecting `faults`. Call it before the store is shared (cloned):
+    /// a shared store is returned unchanged.
+    #[must_use]
+    pub fn with_faults(mut self, faults: Faults) -> Kv {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.faults = faults;
+        }
+        self
+    }
+
+    /// The faults this store injects.
+    pub fn faults(&self) -> Faults {
+        self.inner.faults
+    }
+
+    /// Counts one store call; fails it when [`Faults::error_every`] says so.
+    fn call(&self) -> Result<(), KvError> {
+        let n = self.inner.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        match self.inner.faults.error_every {
+            Some(every) if n.is_multiple_of(every) => Err(KvError::Injected(n)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts one committed write; aborts the process when [`Faults::crash_after_write`]
+    /// says so (no destructors, no flushing: as a crash would).
+    fn committed(&self) {
+        let n = self.inner.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.inner.faults.crash_after_write == Some(n) {
+            eprintln!(
+                "cpm-test-host: injected crash after write {n} (`--fault crash-after-write`)"
+            );
+            std::process::abort();
         }
     }
 
@@ -213,13 +298,23 @@ impl Bucket {
 
     /// The value under `key`, if any.
     pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.kv.call()?;
         Ok(self.read(key)?.value)
     }
 
     /// Stores `value` under `key` (committed when this returns).
     pub fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.kv.call()?;
         check_key(key)?;
         check_value(value)?;
+        let written = self.set_unchecked(key, value);
+        if written.is_ok() {
+            self.kv.committed();
+        }
+        written
+    }
+
+    fn set_unchecked(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
         match &self.kv.inner.backend {
             Backend::Memory(memory) => {
                 let mut memory = lock(memory);
@@ -243,7 +338,16 @@ impl Bucket {
     /// Removes `key` (leaving a tombstone with a new version); nothing happens when it has
     /// no value.
     pub fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.kv.call()?;
         check_key(key)?;
+        let written = self.delete_unchecked(key);
+        if written.is_ok() {
+            self.kv.committed();
+        }
+        written
+    }
+
+    fn delete_unchecked(&self, key: &str) -> Result<(), KvError> {
         match &self.kv.inner.backend {
             Backend::Memory(memory) => {
                 let mut memory = lock(memory);
@@ -269,12 +373,14 @@ impl Bucket {
 
     /// Whether `key` has a value.
     pub fn exists(&self, key: &str) -> Result<bool, KvError> {
+        self.kv.call()?;
         Ok(self.read(key)?.value.is_some())
     }
 
     /// The keys after `cursor` (all keys when `None`), sorted by their bytes. Everything is
     /// returned in one answer, so there is never a next cursor.
     pub fn list_keys(&self, cursor: Option<&str>) -> Result<Vec<String>, KvError> {
+        self.kv.call()?;
         match &self.kv.inner.backend {
             Backend::Memory(memory) => {
                 let memory = lock(memory);
@@ -325,7 +431,16 @@ impl Bucket {
     /// Adds `delta` to the counter under `key` (absent: 0) and returns the new value. The
     /// counter is kept as 8 little-endian bytes, as Spin keeps it.
     pub fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        self.kv.call()?;
         check_key(key)?;
+        let written = self.increment_unchecked(key, delta);
+        if written.is_ok() {
+            self.kv.committed();
+        }
+        written
+    }
+
+    fn increment_unchecked(&self, key: &str, delta: i64) -> Result<i64, KvError> {
         let add = |current: Option<&[u8]>| -> Result<i64, KvError> {
             let old = match current {
                 None => 0,
@@ -374,6 +489,7 @@ impl Bucket {
 
     /// Starts a compare-and-swap on `key`: reads its version and value now.
     pub fn cas(&self, key: &str) -> Result<Cas, KvError> {
+        self.kv.call()?;
         let snapshot = self.read(key)?;
         Ok(Cas {
             bucket: self.clone(),
@@ -426,7 +542,16 @@ impl Cas {
     /// included), in one transaction: of two swaps from the same snapshot, exactly one wins.
     /// On [`SwapOutcome::Changed`] nothing was written; use [`Cas::retry`] to go again.
     pub fn swap(&self, value: &[u8]) -> Result<SwapOutcome, KvError> {
+        self.bucket.kv.call()?;
         check_value(value)?;
+        let outcome = self.swap_unchecked(value);
+        if matches!(outcome, Ok(SwapOutcome::Swapped)) {
+            self.bucket.kv.committed();
+        }
+        outcome
+    }
+
+    fn swap_unchecked(&self, value: &[u8]) -> Result<SwapOutcome, KvError> {
         let expected = self.snapshot.version;
         let name = &self.bucket.name;
         let key = &self.key;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use cpm_test_host::kv::Kv;
+use cpm_test_host::kv::{Faults, Kv};
 use cpm_test_host::server::{self, Guest, Host};
 
 /// A TEST host for the cpm edge component: serves it over HTTP/1.1 with wasmtime, one
@@ -47,6 +47,12 @@ struct Args {
     /// starts skip compilation.
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
+    /// Inject a fault into the key-value store (repeatable), for reliability tests:
+    /// `kv-error-every=N` fails every Nth store call with an error before it touches a row;
+    /// `crash-after-write=N` aborts the host right after its Nth write is committed, before
+    /// the component hears of it.
+    #[arg(long = "fault", value_name = "NAME=N")]
+    faults: Vec<String>,
     /// Worker threads serving requests (default: the number of CPUs, at least 2).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -90,10 +96,15 @@ fn run(args: Args) -> Result<(), String> {
     } else {
         args.stores
     };
+    let mut faults = Faults::default();
+    for fault in &args.faults {
+        faults.add(fault)?;
+    }
     let kv = match &args.kv_sqlite {
         Some(path) => Kv::sqlite(path, stores).map_err(|e| e.to_string())?,
         None => Kv::memory(stores),
-    };
+    }
+    .with_faults(faults);
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
@@ -124,8 +135,13 @@ fn run(args: Args) -> Result<(), String> {
             Some(path) => format!("SQLite `{}`", path.display()),
             None => "in memory".to_owned(),
         };
+        let fault_text = if kv.faults() == Faults::default() {
+            String::new()
+        } else {
+            format!("; injecting faults {:?}", kv.faults())
+        };
         eprintln!(
-            "cpm-test-host: `{}` ready in {} ms; key-value stores [{}] {store_text}",
+            "cpm-test-host: `{}` ready in {} ms; key-value stores [{}] {store_text}{fault_text}",
             args.component.display(),
             started.elapsed().as_millis(),
             kv.granted().collect::<Vec<_>>().join(", "),

@@ -31,6 +31,15 @@ pub enum DecideError {
         /// What was found.
         found: String,
     },
+    /// The input document is over one of the input limits (nesting depth, string length,
+    /// list length; see [`crate::decide::input::MAX_INPUT_DEPTH`] and its neighbours).
+    #[error("{} is over a limit: {message}", input_place(path))]
+    InputTooLarge {
+        /// The input's name and path inside it (`Customer.notes`, `Items[2]`).
+        path: String,
+        /// Which limit, and by how much.
+        message: String,
+    },
     /// Evaluation stopped.
     #[error("decision `{decision}`: {source}")]
     Eval {
@@ -41,6 +50,15 @@ pub enum DecideError {
     },
 }
 
+/// `input `path`` for a path, `the input document` for the whole document.
+fn input_place(path: &str) -> String {
+    if path.is_empty() {
+        "the input document".to_owned()
+    } else {
+        format!("input `{path}`")
+    }
+}
+
 impl DecideError {
     /// The stable error code (see `tests/vectors/README.md`).
     pub fn code(&self) -> &'static str {
@@ -48,6 +66,7 @@ impl DecideError {
             DecideError::UnknownDecision { .. } => "unknown-decision",
             DecideError::InputNotObject { .. } => "invalid-input",
             DecideError::InputType { .. } => "input-type",
+            DecideError::InputTooLarge { .. } => "input-too-large",
             DecideError::Eval { source, .. } => match source {
                 EvalError::FuelExhausted { .. } => "fuel-exhausted",
                 EvalError::DepthExceeded { .. } => "depth-exceeded",
@@ -60,7 +79,9 @@ impl DecideError {
     /// The input path the error is about, if any.
     pub fn path(&self) -> Option<&str> {
         match self {
-            DecideError::InputType { path, .. } => Some(path),
+            DecideError::InputType { path, .. } | DecideError::InputTooLarge { path, .. } => {
+                Some(path)
+            }
             _ => None,
         }
     }

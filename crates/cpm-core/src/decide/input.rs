@@ -12,6 +12,98 @@ use crate::feel::ast::TypeRef;
 use crate::ir::TypeDef;
 use crate::value::{Context, Value, duration, json, temporal};
 
+/// The most levels of arrays and objects in an input document, the document itself
+/// included (`{"A": [[1]]}` has 3); deeper is `input-too-large`.
+pub const MAX_INPUT_DEPTH: usize = json::MAX_JSON_DEPTH;
+
+/// The longest string (or object key) in an input document, in UTF-8 bytes (256 KiB).
+pub const MAX_INPUT_STRING_BYTES: usize = 256 * 1024;
+
+/// The most elements of one array (or entries of one object) in an input document.
+pub const MAX_INPUT_LIST_ITEMS: usize = 100_000;
+
+/// Checks the whole input document against [`MAX_INPUT_DEPTH`], [`MAX_INPUT_STRING_BYTES`]
+/// and [`MAX_INPUT_LIST_ITEMS`] before anything is converted. Called at the request boundary
+/// (`api::decide`, which every adapter uses: HTTP, the browser, the CLI), so they all refuse
+/// the same documents with the same error. Decisions a process step makes from case data
+/// are not held to it: case data is bounded by the size of a stored case instead.
+///
+/// # Errors
+/// [`DecideError::InputTooLarge`] naming the first offending path (inputs in document
+/// order, depth first).
+pub fn check_limits(input: &serde_json::Value) -> Result<(), DecideError> {
+    match input {
+        serde_json::Value::Object(map) => {
+            check_len(map.len(), "")?;
+            for (name, data) in map {
+                check_string(name, name)?;
+                check_at(data, name, 1)?;
+            }
+            Ok(())
+        }
+        // Anything else is refused as `invalid-input` by the caller.
+        _ => Ok(()),
+    }
+}
+
+fn check_at(data: &serde_json::Value, path: &str, depth: usize) -> Result<(), DecideError> {
+    use serde_json::Value as J;
+    let nested = matches!(data, J::Array(_) | J::Object(_));
+    if nested && depth >= MAX_INPUT_DEPTH {
+        return Err(DecideError::InputTooLarge {
+            path: path.to_owned(),
+            message: format!(
+                "arrays and objects nest deeper than {MAX_INPUT_DEPTH} levels; flatten the data"
+            ),
+        });
+    }
+    match data {
+        J::String(s) => check_string(s, path),
+        J::Array(items) => {
+            check_len(items.len(), path)?;
+            for (i, item) in items.iter().enumerate() {
+                check_at(item, &format!("{path}[{i}]"), depth + 1)?;
+            }
+            Ok(())
+        }
+        J::Object(map) => {
+            check_len(map.len(), path)?;
+            for (key, item) in map {
+                let at = format!("{path}.{key}");
+                check_string(key, &at)?;
+                check_at(item, &at, depth + 1)?;
+            }
+            Ok(())
+        }
+        J::Null | J::Bool(_) | J::Number(_) => Ok(()),
+    }
+}
+
+fn check_string(text: &str, path: &str) -> Result<(), DecideError> {
+    if text.len() > MAX_INPUT_STRING_BYTES {
+        return Err(DecideError::InputTooLarge {
+            path: path.to_owned(),
+            message: format!(
+                "a string of {} bytes is longer than the limit of {MAX_INPUT_STRING_BYTES} bytes",
+                text.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn check_len(len: usize, path: &str) -> Result<(), DecideError> {
+    if len > MAX_INPUT_LIST_ITEMS {
+        return Err(DecideError::InputTooLarge {
+            path: path.to_owned(),
+            message: format!(
+                "{len} elements are more than the limit of {MAX_INPUT_LIST_ITEMS} per list or object"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Converts `data` to a value of type `ty`, resolving item definition names in `types`.
 ///
 /// # Errors
