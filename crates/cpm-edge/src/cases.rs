@@ -33,9 +33,9 @@ use crate::metrics;
 use crate::negotiate::{Format, Wanted};
 use crate::platform::{NOW_HEADER, Platform, TEST_CLOCK_VAR};
 use crate::problem::{self, Problem};
-use crate::registry::{self, Loaded};
+use crate::registry::{self, Loaded, store_problem};
 use crate::service::{BundleBytes, Reply, Request, read_json_body};
-use crate::store::{self, MAX_VALUE_BYTES, Store, StoreError, SwapError};
+use crate::store::{self, MAX_VALUE_BYTES, Store, SwapError};
 
 /// The prefix of case keys.
 pub const CASE_PREFIX: &str = "cpm/v1/case/";
@@ -85,18 +85,6 @@ pub fn etag(version: u64) -> String {
 
 fn problem(code: &str, status: u16, detail: impl Into<String>) -> Reply {
     Reply::problem(&Problem::new(code, status, detail))
-}
-
-/// A store failure: logged to standard error with what the host said (which may name
-/// files or servers of the host), answered with a fixed text. A write whose answer was lost
-/// may still have happened, so the client is told to retry with the same key.
-fn store_problem(e: &StoreError) -> Reply {
-    eprintln!("cpm-edge: the key-value store failed: {e}");
-    problem(
-        problem::STORE_UNAVAILABLE,
-        503,
-        "the case store is unavailable; try again later with the same `Idempotency-Key` (an event is never applied twice)",
-    )
 }
 
 fn unknown_case(id: &str) -> Reply {

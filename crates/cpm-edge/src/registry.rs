@@ -157,12 +157,16 @@ fn problem(code: &str, status: u16, detail: impl Into<String>) -> Reply {
     Reply::problem(&Problem::new(code, status, detail))
 }
 
-/// The 503 of a failing store.
+/// The 503 of a failing store: logged to standard error with what the host said (which may
+/// name files or servers of the host), answered with a fixed text. A write whose answer was
+/// lost may still have happened, so the client is told to retry (publishing the same files
+/// and an event with the same key are both applied once).
 pub fn store_problem(e: &StoreError) -> Reply {
+    eprintln!("cpm-edge: the key-value store failed: {e}");
     problem(
         problem::STORE_UNAVAILABLE,
         503,
-        format!("{e}; nothing was changed, try again later"),
+        "the key-value store is unavailable; try again later, with the same `Idempotency-Key` for an event (an event is never applied twice)",
     )
 }
 

@@ -11,6 +11,7 @@ use super::*;
 use crate::platform::FixedPlatform;
 use crate::service::{Body, handle};
 use crate::source::EMBEDDED;
+use crate::store::StoreError;
 use crate::store::memory::MemoryStore;
 
 const T0: &str = "2024-05-06T09:00:00+02:00";
