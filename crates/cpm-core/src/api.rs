@@ -11,7 +11,7 @@ pub mod process;
 
 use serde::{Deserialize, Serialize};
 
-pub use console::{FeelKind, FeelProblem, check_feel, test_report};
+pub use console::{FeelKind, FeelProblem, check_feel, test_failures, test_report};
 pub use process::{
     ApplyEventRequest, IntakeRequest, KpisRequest, ReplayRequest, StartCaseRequest, TasksRequest,
     apply_error_details, apply_event, apply_event_json_str, case_json, intake, intake_json_str,

@@ -239,11 +239,6 @@ fn diagnostics(list: &[cpm_core::compile::Diagnostic]) -> Vec<Json> {
         .collect()
 }
 
-/// A canonical JSON text as a value (kept as text if it is not JSON).
-fn json_text(text: &str) -> Json {
-    serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.to_owned()))
-}
-
 /// `PUT /v1/bundles`: builds the files, runs every test case, stores the bundle and makes it
 /// active (201); the active bundle again is 200 and records nothing.
 pub(crate) fn publish<P: Platform>(
@@ -309,7 +304,7 @@ pub(crate) fn publish<P: Platform>(
             ),
         ));
     }
-    let (passed, failures) = test_failures(&engine);
+    let (passed, failures) = api::test_failures(&engine, Limits::default());
     if !failures.is_empty() {
         let mut p = Problem::new(
             problem::TESTS_FAILED,
@@ -380,40 +375,6 @@ pub(crate) fn publish<P: Platform>(
         .headers
         .push(("location".into(), format!("/v1/bundles/{hash}")));
     Ok(reply)
-}
-
-/// Runs every test case of the bundle: how many checks pass, and one `test-failed` entry
-/// per failed check.
-fn test_failures(engine: &cpm_core::decide::Engine) -> (usize, Vec<Json>) {
-    let mut passed = 0;
-    let mut failures = Vec::new();
-    for outcome in api::run_tests(engine, Limits::default()) {
-        for check in &outcome.checks {
-            if check.passed() {
-                passed += 1;
-                continue;
-            }
-            let mut o = Map::new();
-            o.insert("code".into(), "test-failed".into());
-            o.insert("model".into(), outcome.model.clone().into());
-            o.insert("test".into(), outcome.name.clone().into());
-            o.insert("decision".into(), check.decision.clone().into());
-            o.insert("expected".into(), json_text(&check.expected));
-            match &check.actual {
-                Ok(actual) => {
-                    o.insert("actual".into(), json_text(actual));
-                }
-                Err(error) => {
-                    o.insert(
-                        "error".into(),
-                        serde_json::to_value(error).unwrap_or(Json::Null),
-                    );
-                }
-            }
-            failures.push(Json::Object(o));
-        }
-    }
-    (passed, failures)
 }
 
 /// `POST /v1/bundles/{hash}/activate`: makes a stored bundle (or the deployed one) active.

@@ -12,7 +12,7 @@ use crate::feel::eval::Limits;
 use crate::feel::names::Names;
 use crate::feel::parser::{parse_expression, parse_unary_tests};
 
-use super::{TestOutcome, run_tests};
+use super::{TestCheck, TestOutcome, run_tests};
 
 /// Which FEEL grammar a text is checked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,16 +136,7 @@ fn outcome_json(outcome: &TestOutcome, input: &str) -> serde_json::Value {
         .checks
         .iter()
         .map(|check| {
-            let mut o = serde_json::Map::new();
-            o.insert("decision".into(), check.decision.clone().into());
-            o.insert("expected".into(), json_value(&check.expected));
-            match &check.actual {
-                Ok(actual) => o.insert("actual".into(), json_value(actual)),
-                Err(e) => o.insert(
-                    "error".into(),
-                    serde_json::to_value(e).unwrap_or(serde_json::Value::Null),
-                ),
-            };
+            let mut o = check_json(check);
             o.insert("passed".into(), check.passed().into());
             serde_json::Value::Object(o)
         })
@@ -157,6 +148,44 @@ fn outcome_json(outcome: &TestOutcome, input: &str) -> serde_json::Value {
         "passed": outcome.passed(),
         "checks": checks,
     })
+}
+
+/// One check as JSON: `decision`, `expected`, and `actual` or `error`.
+fn check_json(check: &TestCheck) -> serde_json::Map<String, serde_json::Value> {
+    let mut o = serde_json::Map::new();
+    o.insert("decision".into(), check.decision.clone().into());
+    o.insert("expected".into(), json_value(&check.expected));
+    match &check.actual {
+        Ok(actual) => o.insert("actual".into(), json_value(actual)),
+        Err(e) => o.insert(
+            "error".into(),
+            serde_json::to_value(e).unwrap_or(serde_json::Value::Null),
+        ),
+    };
+    o
+}
+
+/// Runs every test case the bundle carries and returns how many checks passed and one
+/// entry per failed check: `{ code: "test-failed", model, test, decision, expected,
+/// actual | error }` (what a publish refusal lists).
+pub fn test_failures(engine: &Engine, limits: Limits) -> (usize, Vec<serde_json::Value>) {
+    let mut passed = 0;
+    let mut failures = Vec::new();
+    for outcome in run_tests(engine, limits) {
+        for check in &outcome.checks {
+            if check.passed() {
+                passed += 1;
+                continue;
+            }
+            let mut o = serde_json::Map::new();
+            o.insert("code".into(), "test-failed".into());
+            o.insert("model".into(), outcome.model.clone().into());
+            o.insert("test".into(), outcome.name.clone().into());
+            o.extend(check_json(check));
+            failures.push(serde_json::Value::Object(o));
+        }
+    }
+    (passed, failures)
 }
 
 /// A canonical JSON text the bundle or the engine wrote, as a value (`null` if it were not
