@@ -58,6 +58,24 @@ function optionsOf(options) {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
 
+// `explain` from options that hold nothing else (`undefined`, `{}`, `{ explain: false }`),
+// the default `true` when absent; `undefined` for anything else, which the general path
+// reads (and refuses with its error when it is not a valid option).
+function explainOf(options) {
+  if (options === undefined || options === null) return true;
+  if (typeof options !== 'object' || Object.getPrototypeOf(options) !== Object.prototype) {
+    return undefined;
+  }
+  let explain = true;
+  for (const key in options) {
+    if (!Object.hasOwn(options, key)) return undefined;
+    const value = options[key];
+    if (key !== 'explain' || (value !== undefined && typeof value !== 'boolean')) return undefined;
+    if (value === false) explain = false;
+  }
+  return explain;
+}
+
 // How deep `isPlainJson` looks; deeper values take the general path (which enforces the
 // engine's own nesting limit with its error).
 const PLAIN_DEPTH = 32;
@@ -134,8 +152,9 @@ export class Engine {
     // Plain JSON data crosses as one string (much faster than property by property) and
     // reads back the same; anything else takes the general path, which also gives the
     // precise error for values that are not JSON data.
-    if (isPlainJson(input, 0)) {
-      return this.#raw.decideText(name, JSON.stringify(input), optionsOf(options));
+    const explain = explainOf(options);
+    if (explain !== undefined && isPlainJson(input, 0)) {
+      return this.#raw.decideText(name, JSON.stringify(input), explain);
     }
     return this.#raw.decide(name, input, optionsOf(options));
   }

@@ -167,6 +167,40 @@ test('plain JSON input (sent as text) and other objects (sent property by proper
   engine.free();
 });
 
+test('the fast path reads options and raises errors as the general path does', async () => {
+  const engine = await customerEngine();
+  class Record {}
+  const input = { 'Customer Tier': 'gold', 'Order Total': 620, Country: 'DE', 'Sales Channel': 'online' };
+  const instance = Object.assign(new Record(), input);
+  // Options the package reads itself, and what the general path reads from them.
+  for (const options of [undefined, null, {}, { explain: undefined }, { explain: true }, { explain: false }]) {
+    assert.deepEqual(engine.decide('Discount', input, options), engine.decide('Discount', instance, options));
+  }
+  assert.equal(engine.decide('Discount', input, { explain: false }).explanation, undefined);
+  assert.ok(engine.decide('Discount', input).explanation);
+  // Options that are not `{ explain?: boolean }` go to the general path and its error.
+  for (const options of [{ explain: 'yes' }, { verbose: true }, 'explain']) {
+    const error = thrown(() => engine.decide('Discount', input, options));
+    assert.equal(error.code, 'malformed-request', JSON.stringify(options));
+  }
+  // Errors raised on the fast path are the general path's, field for field.
+  const failing = [
+    ['Nope', input],
+    ['Discount', { ...input, 'Order Total': 'a lot' }],
+    ['Discount', { ...input, 'Order Total': 'x'.repeat(300 * 1024) }],
+  ];
+  for (const [name, data] of failing) {
+    const fast = thrown(() => engine.decide(name, data, { explain: false }));
+    const general = thrown(() => engine.decide(name, Object.assign(new Record(), data), { explain: false }));
+    assert.equal(fast.name, 'CpmError');
+    for (const field of ['code', 'detail', 'path', 'help', 'message']) {
+      assert.equal(fast[field], general[field], `${name} ${field}`);
+    }
+    assert.deepEqual(fast.errors, general.errors);
+  }
+  engine.free();
+});
+
 /** Calls `f` and returns what it threw. */
 function thrown(f) {
   try {

@@ -22,7 +22,7 @@ pub use process::{
 use crate::bundle::{self, Bundle, BundleError};
 use crate::canonical;
 use crate::compile::{self, Diagnostic, SourceText};
-use crate::decide::{DecideError, Engine, Options};
+use crate::decide::{DecideError, Decided, Engine, Options};
 use crate::feel::eval::Limits;
 use crate::value::json;
 
@@ -120,16 +120,94 @@ pub fn decide(engine: &Engine, request: &DecideRequest, limits: Limits) -> serde
     }
 }
 
+/// [`decide`] written straight to its canonical JSON text: exactly
+/// `canonical::to_string(&decide(engine, request, limits))`, without building the answer
+/// as a JSON value first (the output is written from the FEEL value). The adapters that
+/// answer with text (the browser package, `decideJson`) use it.
+pub fn decide_text(engine: &Engine, request: &DecideRequest, limits: Limits) -> String {
+    decide_success_text(engine, request, limits)
+        .unwrap_or_else(|e| canonical::to_string(&failure(vec![e])))
+}
+
+/// [`decide_text`] when the decision was made; otherwise the one error of the failure
+/// answer, for adapters that raise it rather than return it.
+///
+/// # Errors
+/// The request's error, as [`decide`] reports it in its failure answer.
+pub fn decide_success_text(
+    engine: &Engine,
+    request: &DecideRequest,
+    limits: Limits,
+) -> Result<String, ErrorDetail> {
+    let options = Options {
+        explain: request.explain,
+        limits,
+    };
+    crate::decide::input::check_limits(&request.input).map_err(|e| ErrorDetail::from(&e))?;
+    let decided = engine
+        .decide(&request.decision, &request.input, &options)
+        .map_err(|e| ErrorDetail::from(&e))?;
+    Ok(success_text(
+        engine,
+        &request.decision,
+        request.explain,
+        &decided,
+    ))
+}
+
+/// [`decide_success_text`] for input data given as JSON text, read straight into the
+/// decision's scope ([`Engine::decide_json_text`]). `None` when the text needs the general
+/// path: parse it and call [`decide_success_text`], which answers the same or gives the
+/// precise error.
+pub fn decide_input_text(
+    engine: &Engine,
+    decision: &str,
+    input_json: &str,
+    explain: bool,
+    limits: Limits,
+) -> Option<Result<String, ErrorDetail>> {
+    let options = Options { explain, limits };
+    let decided = engine.decide_json_text(decision, input_json, &options)?;
+    Some(
+        decided
+            .map(|decided| success_text(engine, decision, explain, &decided))
+            .map_err(|e| ErrorDetail::from(&e)),
+    )
+}
+
+/// The canonical text of a success answer (keys in code point order, as the canonical
+/// form sorts them).
+fn success_text(engine: &Engine, decision: &str, explain: bool, decided: &Decided) -> String {
+    let mut out = String::with_capacity(160);
+    out.push_str("{\"bundleHash\":");
+    canonical::write_string(engine.hash(), &mut out);
+    out.push_str(",\"decision\":");
+    canonical::write_string(decision, &mut out);
+    if explain {
+        out.push_str(",\"explanation\":{\"decisions\":[");
+        for (i, trace) in decided.trace.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            canonical::write_to(&trace.to_json(), &mut out);
+        }
+        out.push_str("]}");
+    }
+    out.push_str(",\"output\":");
+    json::write_canonical(&mut out, &decided.output);
+    out.push_str(",\"type\":\"success\"}");
+    out
+}
+
 /// [`decide`] on JSON text: parses the request, answers with canonical JSON text.
 pub fn decide_json_str(engine: &Engine, request: &str) -> String {
-    let answer = match serde_json::from_str::<DecideRequest>(request) {
-        Ok(req) => decide(engine, &req, Limits::default()),
-        Err(e) => failure(vec![ErrorDetail::new(
+    match serde_json::from_str::<DecideRequest>(request) {
+        Ok(req) => decide_text(engine, &req, Limits::default()),
+        Err(e) => canonical::to_string(&failure(vec![ErrorDetail::new(
             "malformed-request",
             format!("the request is not valid JSON of the expected shape: {e}"),
-        )]),
-    };
-    canonical::to_string(&answer)
+        )])),
+    }
 }
 
 /// A failure answer.

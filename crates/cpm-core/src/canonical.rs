@@ -10,10 +10,7 @@ use rust_decimal::Decimal;
 
 /// The canonical text of a decimal number.
 pub fn number_text(d: &Decimal) -> String {
-    if d.is_zero() {
-        return "0".to_owned();
-    }
-    d.normalize().to_string()
+    crate::value::duration::format_number(d)
 }
 
 /// The canonical text of a JSON number given as text (as `serde_json` keeps it with
@@ -32,12 +29,17 @@ pub fn to_string(value: &serde_json::Value) -> String {
     out
 }
 
+/// Writes `value` canonically at the end of `out`.
+pub fn write_to(value: &serde_json::Value, out: &mut String) {
+    write(value, out);
+}
+
 fn write(value: &serde_json::Value, out: &mut String) {
     use serde_json::Value as J;
     match value {
         J::Null => out.push_str("null"),
         J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        J::Number(n) => out.push_str(&json_number_text(&n.to_string())),
+        J::Number(n) => out.push_str(&json_number_text(n.as_str())),
         J::String(s) => write_string(s, out),
         J::Array(items) => {
             out.push('[');
@@ -70,7 +72,11 @@ fn write(value: &serde_json::Value, out: &mut String) {
 pub fn write_string(s: &str, out: &mut String) {
     // serde_json escapes only `"`, `\\` and control characters below U+0020; most strings
     // (names, codes, reasons) have none and are copied as they are.
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    // A fold without early exit, which the compiler turns into a few wide operations.
+    let needs_escape = s.bytes().fold(false, |seen, b| {
+        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !needs_escape {
         out.push('"');
         out.push_str(s);
         out.push('"');

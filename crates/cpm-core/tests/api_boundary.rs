@@ -410,3 +410,63 @@ fn run_tests_reports_expected_and_actual() {
     assert_eq!(error.code, "input-type");
     assert_eq!(error.path.as_deref(), Some("Order Total"));
 }
+
+/// The text input path reads plain objects of valid data itself, answering exactly as the
+/// general path does, and declines everything else (then the general path answers).
+#[test]
+fn text_input_path_answers_as_the_general_path_or_declines() {
+    let engine = engine();
+    let general = |decision: &str, text: &str| {
+        let request = api::DecideRequest {
+            decision: decision.to_owned(),
+            input: serde_json::from_str(text).unwrap(),
+            explain: true,
+        };
+        api::decide_success_text(&engine, &request, Limits::default())
+    };
+    let fast = |decision: &str, text: &str| {
+        api::decide_input_text(&engine, decision, text, true, Limits::default())
+    };
+    let read_itself = [
+        r#"{"Customer Tier":"gold","Order Total":120.50,"Placed":"2024-02-29"}"#,
+        r#"{"Customer Tier":"gold","Order Total":1e2,"Lines":[{"sku":"a","price":1.5}]}"#,
+        r#" { "Cust\u006fmer Tier" : "gold" , "Unrelated": {"deep": [1, 2, {"x": null}]} } "#,
+        r#"{}"#,
+    ];
+    for text in read_itself {
+        let answer = fast("Final Price", text).unwrap_or_else(|| panic!("declined {text}"));
+        assert_eq!(answer, general("Final Price", text), "{text}");
+    }
+    let declined = [
+        (
+            "Final Price",
+            r#"{"Customer Tier":"gold","Customer Tier":"silver"}"#,
+        ),
+        ("Final Price", r#"{"Order Total":"a lot"}"#),
+        ("Final Price", r#"{"Placed":"yesterday"}"#),
+        ("Final Price", r#"[1, 2]"#),
+        ("Final Price", "null"),
+        ("Final Price", r#"{"Customer Tier":"gold"} trailing"#),
+        ("Final Price", r#"{"Customer Tier":"gold""#),
+        (
+            "Final Price",
+            &format!(r#"{{"Other":"{}"}}"#, "x".repeat(256 * 1024 + 1)),
+        ),
+        (
+            "Final Price",
+            &format!("{{\"Other\":{}1{}}}", "[".repeat(64), "]".repeat(64)),
+        ),
+        ("No Such Decision", r#"{"Customer Tier":"gold"}"#),
+    ];
+    for (decision, text) in declined {
+        assert!(
+            fast(decision, text).is_none(),
+            "{decision}: {}",
+            &text[..text.len().min(80)]
+        );
+    }
+    let many: Vec<String> = (0..65).map(|i| format!("\"n{i}\":{i}")).collect();
+    assert!(fast("Final Price", &format!("{{{}}}", many.join(","))).is_none());
+    let some: Vec<String> = (0..64).map(|i| format!("\"n{i}\":{i}")).collect();
+    assert!(fast("Final Price", &format!("{{{}}}", some.join(","))).is_some());
+}

@@ -177,7 +177,7 @@ fn expr() -> impl Strategy<Value = Expr> {
         Just(ExprKind::Null),
         any::<bool>().prop_map(ExprKind::Bool),
         decimal().prop_map(ExprKind::Number),
-        name().prop_map(ExprKind::String),
+        name().prop_map(|s| ExprKind::String(s.into())),
         name().prop_map(ExprKind::Temporal),
         name().prop_map(ExprKind::Name),
         Just(ExprKind::InputValue),

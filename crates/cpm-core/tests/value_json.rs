@@ -161,3 +161,118 @@ proptest! {
         prop_assert_eq!(to_canonical_json(&back), first);
     }
 }
+
+/// The number reader as it was first written (building the digits as text), kept as the
+/// oracle for the allocation-free one.
+fn reference_number(text: &str) -> Option<Decimal> {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(i) => {
+            let exp_text = rest.get(i + 1..)?;
+            let exp_text = exp_text.strip_prefix('+').unwrap_or(exp_text);
+            if exp_text.is_empty() || exp_text.len() > 6 {
+                return None;
+            }
+            (rest.get(..i)?, exp_text.parse::<i64>().ok()?)
+        }
+        None => (rest, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut digits = format!("{int_part}{frac_part}");
+    let mut scale = i64::try_from(frac_part.len()).ok()? - exponent;
+    let trimmed = digits.trim_start_matches('0');
+    if trimmed.is_empty() {
+        return Some(Decimal::ZERO);
+    }
+    digits = trimmed.to_owned();
+    while scale > 28 && digits.ends_with('0') {
+        digits.pop();
+        scale -= 1;
+    }
+    if scale > 28 {
+        return None;
+    }
+    if scale < 0 {
+        if digits.len() as i64 - scale > 29 {
+            return None;
+        }
+        for _ in 0..(-scale) {
+            digits.push('0');
+        }
+        scale = 0;
+    }
+    if digits.len() > 29 {
+        return None;
+    }
+    let mantissa: i128 = digits.parse().ok()?;
+    let mantissa = if negative { -mantissa } else { mantissa };
+    let d = Decimal::try_from_i128_with_scale(mantissa, u32::try_from(scale).ok()?).ok()?;
+    Some(if d.is_zero() {
+        Decimal::ZERO
+    } else {
+        d.normalize()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Number texts of every shape (leading and trailing zeros, long fractions, exponents
+    /// either way, too many digits) read as the first implementation read them.
+    #[test]
+    fn number_text_reads_as_the_reference(
+        sign in prop_oneof![Just(""), Just("-"), Just("+")],
+        int in "[0-9]{0,32}",
+        frac in proptest::option::of("[0-9]{0,32}"),
+        exp in proptest::option::of((prop_oneof![Just("e"), Just("E")], prop_oneof![Just(""), Just("+"), Just("-")], 0u32..45)),
+    ) {
+        let mut text = format!("{sign}{int}");
+        if let Some(frac) = &frac {
+            text.push('.');
+            text.push_str(frac);
+        }
+        if let Some((e, s, n)) = &exp {
+            text.push_str(&format!("{e}{s}{n}"));
+        }
+        let got = parse_number_text(&text);
+        let want = reference_number(&text);
+        prop_assert_eq!(got.map(|d| (d, d.scale())), want.map(|d| (d, d.scale())), "{}", text);
+    }
+
+    /// Zeros around the digits, the case the reader handles without building text.
+    #[test]
+    fn zero_padded_numbers_read_as_the_reference(
+        lead in 0usize..20, digits in "[1-9][0-9]{0,10}", trail in 0usize..40, frac_len in 0usize..40, exp in -40i64..40,
+    ) {
+        let body = format!("{}{digits}{}", "0".repeat(lead), "0".repeat(trail));
+        let cut = frac_len.min(body.len());
+        let (i, f) = body.split_at(body.len() - cut);
+        let text = format!("{i}.{f}e{exp}");
+        prop_assert_eq!(parse_number_text(&text).map(|d| (d, d.scale())), reference_number(&text).map(|d| (d, d.scale())), "{}", text);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Numbers are written as `Display` writes the normalised decimal (what they were
+    /// written with before), for every width, sign and scale.
+    #[test]
+    fn numbers_are_written_as_display_writes_them(
+        hi in prop_oneof![Just(0u32), any::<u32>()], mid in prop_oneof![Just(0u32), any::<u32>()],
+        lo in any::<u32>(), negative in any::<bool>(), scale in 0u32..=28,
+    ) {
+        let d = Decimal::from_parts(lo, mid, hi, negative, scale);
+        let want = if d.is_zero() { "0".to_owned() } else { d.normalize().to_string() };
+        prop_assert_eq!(cpm_core::value::duration::format_number(&d), want);
+    }
+}

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use cpm_core::compile::SourceText;
 use cpm_core::decide::{Engine, Options};
+use cpm_core::feel::eval::Limits;
 use cpm_core::value::json;
 use cpm_core::{api, canonical};
 use yaml_rust2::{Yaml, YamlLoader};
@@ -40,6 +41,8 @@ struct Decided {
 #[derive(Default)]
 struct Native {
     engine: Option<Engine>,
+    /// Decision requests the text input path answered itself (the rest fell back).
+    fast_reads: usize,
 }
 
 impl Target for Native {
@@ -64,6 +67,31 @@ impl Target for Native {
 
     fn decide(&mut self, decision: &str, input: &serde_json::Value) -> Result<Decided, String> {
         let engine = self.engine.as_ref().expect("built");
+        // The text answer the browser package sends is the canonical text of the JSON answer.
+        for explain in [true, false] {
+            let request = api::DecideRequest {
+                decision: decision.to_owned(),
+                input: input.clone(),
+                explain,
+            };
+            assert_eq!(
+                api::decide_text(engine, &request, Limits::default()),
+                canonical::to_string(&api::decide(engine, &request, Limits::default())),
+                "decide_text differs from the canonical JSON answer for `{decision}`"
+            );
+            // Input read straight from its text answers the same whenever it is taken.
+            let text = input.to_string();
+            if let Some(fast) =
+                api::decide_input_text(engine, decision, &text, explain, Limits::default())
+            {
+                self.fast_reads += 1;
+                assert_eq!(
+                    fast,
+                    api::decide_success_text(engine, &request, Limits::default()),
+                    "the text input path differs for `{decision}` on {text}"
+                );
+            }
+        }
         // The request boundary's input limits first, as `api::decide` (every adapter) does.
         cpm_core::decide::input::check_limits(input).map_err(|e| e.code().to_owned())?;
         let decided = engine
@@ -443,10 +471,12 @@ fn shared_vectors_pass_natively() {
     assert!(!files.is_empty(), "no vector files in {}", dir.display());
     let mut total = 0;
     let mut process_cases = 0;
+    let mut fast_reads = 0;
     let mut failures = Vec::new();
     for f in &files {
         let mut target = Native::default();
         let (n, mut fails) = run_file(&mut target, f);
+        fast_reads += target.fast_reads;
         total += n;
         if f.components().any(|c| c.as_os_str() == "processes") {
             process_cases += n;
@@ -454,7 +484,7 @@ fn shared_vectors_pass_natively() {
         failures.append(&mut fails);
     }
     println!(
-        "vectors: {} files, {total} cases ({process_cases} process cases), {} failures",
+        "vectors: {} files, {total} cases ({process_cases} process cases, {fast_reads} requests read from text), {} failures",
         files.len(),
         failures.len()
     );
@@ -467,6 +497,11 @@ fn shared_vectors_pass_natively() {
     assert!(
         total >= 150,
         "only {total} vector cases; the suite needs at least 150"
+    );
+    // Most decision cases are plain objects of valid data, which the text path reads itself.
+    assert!(
+        fast_reads >= total,
+        "the text input path answered only {fast_reads} requests of {total} cases"
     );
     if std::env::var_os("CPM_VECTORS_DIR").is_none() {
         assert!(

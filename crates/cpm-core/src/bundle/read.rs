@@ -14,6 +14,7 @@
 //! readers agree on every bundle the test models and examples build.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use rmp::Marker;
 use rust_decimal::Decimal;
@@ -216,6 +217,12 @@ trait Read: Sized {
 impl Read for String {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.str("a string").map(str::to_owned)
+    }
+}
+
+impl Read for Arc<str> {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.str("a string").map(Arc::from)
     }
 }
 

@@ -152,8 +152,8 @@ fn test_set(test: &Test) -> Set {
         Test::Compare(op, e) => {
             let Some(d) = number(e) else {
                 return match (&e.kind, op) {
-                    (ExprKind::String(s), CmpOp::Eq) => discrete(Atom::Text(s.clone()), false),
-                    (ExprKind::String(s), CmpOp::Ne) => discrete(Atom::Text(s.clone()), true),
+                    (ExprKind::String(s), CmpOp::Eq) => discrete(Atom::Text(s.to_string()), false),
+                    (ExprKind::String(s), CmpOp::Ne) => discrete(Atom::Text(s.to_string()), true),
                     (ExprKind::Bool(b), CmpOp::Eq) => discrete(Atom::Bool(*b), false),
                     _ => Set::Unknown,
                 };
@@ -194,7 +194,7 @@ fn value_set(e: &Expr) -> Set {
         return Set::Numbers(vec![Interval::point(d)]);
     }
     match &e.kind {
-        ExprKind::String(s) => discrete(Atom::Text(s.clone()), false),
+        ExprKind::String(s) => discrete(Atom::Text(s.to_string()), false),
         ExprKind::Bool(b) => discrete(Atom::Bool(*b), false),
         ExprKind::Range {
             start_closed,

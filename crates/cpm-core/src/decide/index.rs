@@ -378,7 +378,7 @@ fn bound(end: Option<&Expr>, closed: bool) -> Option<Option<Bound>> {
 fn literal_key(expr: &Expr) -> Option<Key> {
     match &expr.kind {
         ExprKind::Bool(b) => Some(Key::Bool(*b)),
-        ExprKind::String(s) => Some(Key::String(s.clone())),
+        ExprKind::String(s) => Some(Key::String(s.to_string())),
         _ => expr.number_literal().map(|n| Key::Number(n.normalize())),
     }
 }

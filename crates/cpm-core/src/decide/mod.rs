@@ -37,7 +37,7 @@ pub fn eval_body(
         Body::Expr(e) => ev.eval(e),
         Body::Table(t) => ev.nested(|ev| table::eval_table(ev, t, trace)),
         Body::Context { entries, result } => ev.nested(|ev| {
-            ev.push_context(Arc::new(Context::new()));
+            ev.push_context(Arc::new(Context::default()));
             let value = context_body(ev, entries, result.as_ref());
             let ctx = ev.pop_context();
             match value? {
@@ -154,6 +154,40 @@ impl Engine {
         decide_in(model, decision, scope, options)
     }
 
+    /// [`Engine::decide`] for input data given as JSON text, read straight into the
+    /// decision's scope without building the document as a JSON object first.
+    ///
+    /// `None` when the text needs the general path: the decision is unknown, or the
+    /// document is not one [`input::declared_from_text`] reads (not an object, a name given
+    /// twice, data over a limit, invalid JSON) or its data does not fit the declared types.
+    /// The caller then parses the text and calls [`Engine::decide`], which gives the same
+    /// answer or the precise error; `Some` is exactly what that would give.
+    pub fn decide_json_text(
+        &self,
+        name: &str,
+        input_json: &str,
+        options: &Options,
+    ) -> Option<Result<Decided, DecideError>> {
+        let (model, decision) = self.find(name)?;
+        let data =
+            input::declared_from_text(input_json, model.inputs.iter().map(|i| i.name.as_str()))?;
+        let mut scope = Context::with_capacity_and_hasher(
+            model.inputs.len() + model.decisions.len(),
+            Default::default(),
+        );
+        for (declared, data) in model.inputs.iter().zip(data) {
+            let value = match data {
+                Some(data) => {
+                    input::convert(&data, &declared.ty, &model.types, &declared.name).ok()?
+                }
+                None => Value::Null,
+            };
+            check_allowed(model, &declared.ty, &value, &declared.name, options).ok()?;
+            scope.insert(declared.name.clone(), value);
+        }
+        Some(decide_in(model, decision, scope, options))
+    }
+
     /// Evaluates decision `name` for input data given as FEEL values (by input name).
     ///
     /// Declared inputs missing from `input` are null; entries that name no declared input
@@ -174,7 +208,7 @@ impl Engine {
                 known: self.known_names(),
             });
         };
-        let mut scope = Context::new();
+        let mut scope = Context::default();
         for declared in &model.inputs {
             let value = input.get(&declared.name).cloned().unwrap_or(Value::Null);
             check_allowed(model, &declared.ty, &value, &declared.name, options)?;
@@ -237,7 +271,11 @@ impl Engine {
                 });
             }
         };
-        let mut scope = Context::new();
+        // Room for the decisions' results too, added to the same scope as they are made.
+        let mut scope = Context::with_capacity_and_hasher(
+            model.inputs.len() + model.decisions.len(),
+            Default::default(),
+        );
         for declared in &model.inputs {
             let value = match map.and_then(|m| m.get(&declared.name)) {
                 Some(data) => input::convert(data, &declared.ty, &model.types, &declared.name)?,

@@ -29,18 +29,29 @@ pub fn eval_table(
     let stop_at_first = matches!(table.hit, HitPolicy::First);
     let mut matched: Vec<usize> = Vec::new();
     // The index only removes rules that cannot match; each candidate is checked in full.
-    let candidates: Box<dyn Iterator<Item = usize>> = match table.index.get(table) {
-        Some(index) => Box::new(index.candidates(&inputs).into_iter()),
-        None => Box::new(0..table.rules.len()),
-    };
-    for position in candidates {
+    let mut check = |position: usize| -> Result<bool, EvalError> {
         let Some(rule) = table.rules.get(position) else {
-            continue;
+            return Ok(false);
         };
         if rule_matches(ev, rule, &inputs)? {
             matched.push(position);
-            if stop_at_first {
-                break;
+            return Ok(stop_at_first);
+        }
+        Ok(false)
+    };
+    match table.index.get(table) {
+        Some(index) => {
+            for position in index.candidates(&inputs) {
+                if check(position)? {
+                    break;
+                }
+            }
+        }
+        None => {
+            for position in 0..table.rules.len() {
+                if check(position)? {
+                    break;
+                }
             }
         }
     }
@@ -95,7 +106,7 @@ fn rule_output(ev: &mut Evaluator<'_>, table: &Table, rule: &Rule) -> Result<Val
     if let [single] = rule.then.as_slice() {
         return ev.eval(single);
     }
-    let mut ctx = Context::new();
+    let mut ctx = Context::default();
     for (output, expr) in table.outputs.iter().zip(&rule.then) {
         ctx.insert(output.name.clone(), ev.eval(expr)?);
     }

@@ -155,7 +155,7 @@ pub fn parse_test_file(path: &str, text: &str) -> Result<TestFile, SourceErrors>
                     .attribute("id")
                     .map_or_else(|| (cases.len() + 1).to_string(), str::to_owned);
                 let kind = node.attribute("type").unwrap_or("decision").to_owned();
-                let mut inputs = Context::new();
+                let mut inputs = Context::default();
                 let mut results = Vec::new();
                 for child in elements(node) {
                     let name = child.attribute("name").map(normalise).unwrap_or_default();
@@ -263,7 +263,7 @@ fn value_of(node: Node<'_, '_>) -> Result<(Value, bool), String> {
         .filter(|c| c.tag_name().name() == "component")
         .collect();
     if !components.is_empty() {
-        let mut ctx = Context::new();
+        let mut ctx = Context::default();
         for c in components {
             let name = c.attribute("name").map(normalise).unwrap_or_default();
             let (v, r) = value_of(*c)?;

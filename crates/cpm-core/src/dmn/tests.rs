@@ -316,7 +316,7 @@ fn decision_services_become_knowledge_models() {
     );
     let e = engine("ds.dmn", &text);
     assert_eq!(decide(&e, "Quote", "{}"), "6");
-    let mut args = crate::value::Context::new();
+    let mut args = crate::value::Context::default();
     args.insert("Rate".into(), crate::value::Value::Number(2.into()));
     args.insert("Base".into(), crate::value::Value::Number(3.into()));
     let out = e

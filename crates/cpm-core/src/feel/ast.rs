@@ -4,6 +4,8 @@
 //! Every node carries a [`Span`] of byte offsets into the expression text it was parsed
 //! from, so errors found later (type checking, evaluation) can point at the exact place.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -166,7 +168,7 @@ pub enum ExprKind {
     /// A number literal, kept exact.
     Number(Decimal),
     /// A string literal, escapes already resolved.
-    String(String),
+    String(Arc<str>),
     /// `@"2024-01-31"`, `@"P1D"`, `@"10:30:00@Europe/Paris"`: the text inside the quotes.
     Temporal(String),
     /// A name to look up in scope (variable, decision, BKM, built-in function).

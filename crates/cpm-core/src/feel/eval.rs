@@ -5,6 +5,7 @@
 //! `null`; the evaluator only stops with an [`EvalError`] when a budget (steps, depth, size)
 //! runs out, so hostile rules cannot hang or exhaust the host.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -53,8 +54,9 @@ impl Default for Limits {
 enum Frame {
     /// A context's entries (input data, decision results, a context literal under construction).
     Context(Arc<Context>),
-    /// A single binding (iteration variable, `?`, a parameter).
-    Binding(Name, Value),
+    /// A single binding (iteration variable, `?`, a parameter). Fixed names (`?`, `item`,
+    /// `partial`) are borrowed: a table cell binds `?` for every rule it checks.
+    Binding(Cow<'static, str>, Value),
 }
 
 /// The FEEL interpreter for one evaluation: scope, budgets, and the model's knowledge models
@@ -99,7 +101,7 @@ impl<'m> Evaluator<'m> {
     }
 
     /// Binds `name` to `value` until the matching [`Evaluator::pop`].
-    pub fn push_binding(&mut self, name: impl Into<Name>, value: Value) {
+    pub fn push_binding(&mut self, name: impl Into<Cow<'static, str>>, value: Value) {
         self.frames.push(Frame::Binding(name.into(), value));
     }
 
@@ -123,7 +125,7 @@ impl<'m> Evaluator<'m> {
             Some(Frame::Context(ctx)) => {
                 Arc::make_mut(ctx).insert(name, value);
             }
-            _ => self.frames.push(Frame::Binding(name, value)),
+            _ => self.frames.push(Frame::Binding(Cow::Owned(name), value)),
         }
     }
 
@@ -232,7 +234,7 @@ impl<'m> Evaluator<'m> {
             ExprKind::Null => Ok(Value::Null),
             ExprKind::Bool(b) => Ok(Value::Bool(*b)),
             ExprKind::Number(n) => Ok(Value::Number(*n)),
-            ExprKind::String(s) => Ok(Value::string(s.as_str())),
+            ExprKind::String(s) => Ok(Value::String(s.clone())),
             ExprKind::Temporal(text) => Ok(temporal::parse_temporal_literal(text)),
             ExprKind::Name(name) => Ok(self.lookup(name)),
             ExprKind::InputValue => Ok(self.lookup(INPUT_VALUE)),
@@ -393,7 +395,7 @@ impl<'m> Evaluator<'m> {
     }
 
     fn eval_context(&mut self, entries: &[(Name, Expr)]) -> Result<Value, EvalError> {
-        self.push_context(Arc::new(Context::new()));
+        self.push_context(Arc::new(Context::default()));
         let result = self.context_literal(entries);
         let ctx = self.pop_context();
         result?;
@@ -438,11 +440,11 @@ impl<'m> Evaluator<'m> {
 
     /// Every name visible now, innermost binding winning, as one context.
     fn capture(&self) -> Context {
-        let mut out = Context::new();
+        let mut out = Context::default();
         for frame in &self.frames {
             match frame {
                 Frame::Binding(n, v) => {
-                    out.insert(n.clone(), v.clone());
+                    out.insert(n.to_string(), v.clone());
                 }
                 Frame::Context(ctx) => {
                     for (n, v) in ctx.iter() {
@@ -823,7 +825,7 @@ impl Invoke for Evaluator<'_> {
 /// Binds arguments to parameter names; `None` when they do not fit (too many, unknown name).
 /// Missing parameters are bound to `null`.
 fn bind_params(params: &[(Name, Option<TypeRef>)], args: CallArgs) -> Option<Context> {
-    let mut ctx = Context::new();
+    let mut ctx = Context::default();
     match args {
         CallArgs::Positional(values) => {
             // DMN 1.5 10.3.2.13.2: positional arguments must match the parameters one to

@@ -23,6 +23,8 @@ mod tests;
 mod types;
 mod unary;
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 
 use super::ast::{
@@ -688,7 +690,7 @@ impl<'a> Parser<'a> {
         let span = token.span();
         let literal = match &token.kind {
             TokenKind::Number(n) => Some(ExprKind::Number(*n)),
-            TokenKind::String(s) => Some(ExprKind::String(s.clone())),
+            TokenKind::String(s) => Some(ExprKind::String(Arc::from(s.as_str()))),
             TokenKind::Temporal(s) => Some(ExprKind::Temporal(s.clone())),
             TokenKind::Word | TokenKind::Punct(_) => None,
         };

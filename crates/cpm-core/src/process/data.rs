@@ -90,7 +90,7 @@ fn known_names(fields: &[Field]) -> String {
 /// The FEEL scope of a case: every field the process declares, converted from the case's
 /// JSON data by its type (`null` when absent or not convertible).
 pub(crate) fn scope(process: &Process, data: &Map<String, Json>) -> Context {
-    let mut ctx = Context::new();
+    let mut ctx = Context::default();
     for field in &process.fields {
         let value = data
             .get(&field.name)

@@ -134,7 +134,51 @@ pub(crate) fn normalize(d: Decimal) -> Decimal {
 
 /// Canonical text of a decimal: no exponent, no trailing zeros, `0` for negative zero.
 pub fn format_number(d: &Decimal) -> String {
-    normalize(*d).to_string()
+    let mut out = String::new();
+    write_number(&mut out, d);
+    out
+}
+
+/// Writes the canonical text of a decimal ([`format_number`]) at the end of `out`, from
+/// its digits (the same text as `Display` of the normalised decimal, without the
+/// formatting machinery).
+pub fn write_number(out: &mut String, d: &Decimal) {
+    let d = normalize(*d);
+    let mantissa = d.mantissa();
+    if mantissa < 0 {
+        out.push('-');
+    }
+    // 96 bits are at most 29 decimal digits.
+    let mut buf = [b'0'; 40];
+    let mut start = buf.len();
+    let mut rest = mantissa.unsigned_abs();
+    loop {
+        start -= 1;
+        if let Some(slot) = buf.get_mut(start) {
+            *slot = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || start == 0 {
+            break;
+        }
+    }
+    let digits = buf.get(start..).unwrap_or_default();
+    let push = |out: &mut String, bytes: &[u8]| {
+        out.extend(bytes.iter().map(|&b| char::from(b)));
+    };
+    let scale = d.scale() as usize;
+    if scale == 0 {
+        push(out, digits);
+    } else if digits.len() > scale {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        push(out, int);
+        out.push('.');
+        push(out, frac);
+    } else {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', scale - digits.len()));
+        push(out, digits);
+    }
 }
 
 /// Formats a days and time duration canonically: `P1DT2H3M4.5S`, `-P2D`, `PT0S`.

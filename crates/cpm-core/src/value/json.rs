@@ -10,7 +10,6 @@
 //! their FEEL `string()` form; functions as `null`. Strings in JSON input stay strings:
 //! typing them as dates is the job of the declared input types.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -50,11 +49,12 @@ pub fn to_canonical_json(v: &Value) -> String {
     out
 }
 
-fn write_canonical(out: &mut String, v: &Value) {
+/// Writes the canonical JSON text of `v` (as [`to_canonical_json`]) at the end of `out`.
+pub fn write_canonical(out: &mut String, v: &Value) {
     match v {
         Value::Null | Value::Function(_) => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&format_number(n)),
+        Value::Number(n) => super::duration::write_number(out, n),
         Value::String(s) => write_json_string(out, s),
         Value::Date(_)
         | Value::Time(_)
@@ -89,26 +89,9 @@ fn write_canonical(out: &mut String, v: &Value) {
     }
 }
 
-/// Writes a JSON string literal with exactly the escapes `serde_json::to_string` uses:
-/// `\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`, and `\u00XX` for other control characters.
+/// Writes a JSON string literal, escaped exactly as `serde_json::to_string` escapes it.
 fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::canonical::write_string(s, out);
 }
 
 /// A FEEL value as a `serde_json` value with the same content as the canonical text
@@ -160,8 +143,9 @@ fn from_json_at(v: &serde_json::Value, depth: usize) -> Result<Value, JsonError>
         J::Null => Value::Null,
         J::Bool(b) => Value::Bool(*b),
         J::Number(n) => {
-            let text = n.to_string();
-            Value::Number(parse_number_text(&text).ok_or_else(|| {
+            // The exact text (`arbitrary_precision`), not a re-formatted copy.
+            let text = n.as_str();
+            Value::Number(parse_number_text(text).ok_or_else(|| {
                 JsonError::new(format!(
                     "number `{text}` does not fit a decimal of 28 significant digits"
                 ))
@@ -175,7 +159,7 @@ fn from_json_at(v: &serde_json::Value, depth: usize) -> Result<Value, JsonError>
                 .collect::<Result<Vec<_>, _>>()?,
         ),
         J::Object(map) => {
-            let mut ctx = Context::with_capacity(map.len());
+            let mut ctx = Context::with_capacity_and_hasher(map.len(), Default::default());
             for (k, x) in map {
                 ctx.insert(k.clone(), from_json_at(x, depth + 1)?);
             }
@@ -212,34 +196,41 @@ pub fn parse_number_text(text: &str) -> Option<Decimal> {
     {
         return None;
     }
-    let mut digits: String = format!("{int_part}{frac_part}");
-    let mut scale = i64::try_from(frac_part.len()).ok()? - exponent;
-    let trimmed = digits.trim_start_matches('0');
-    if trimmed.is_empty() {
+    // The significant digits: the integer and fraction digits without leading zeros.
+    let all = || int_part.bytes().chain(frac_part.bytes());
+    let leading = all().take_while(|&b| b == b'0').count();
+    let total = int_part.len() + frac_part.len();
+    let mut count = i64::try_from(total - leading).ok()?;
+    if count == 0 {
         return Some(Decimal::ZERO);
     }
-    digits = trimmed.to_owned();
-    while scale > 28 && digits.ends_with('0') {
-        digits.pop();
-        scale -= 1;
+    let mut scale = i64::try_from(frac_part.len()).ok()? - exponent;
+    // Trailing zeros beyond the largest scale are dropped, as far as they go.
+    let zeros_at_end = |part: &str| part.bytes().rev().take_while(|&b| b == b'0').count();
+    let mut trailing = zeros_at_end(frac_part);
+    if trailing == frac_part.len() {
+        trailing += zeros_at_end(int_part);
     }
+    let trailing = i64::try_from(trailing).ok()?;
+    let dropped = trailing.min((scale - 28).max(0));
+    count -= dropped;
+    scale -= dropped;
     if scale > 28 {
         return None;
     }
-    if scale < 0 {
-        if digits.len() as i64 - scale > 29 {
-            return None;
-        }
-        for _ in 0..(-scale) {
-            digits.push('0');
-        }
-        scale = 0;
-    }
-    if digits.len() > 29 {
+    let zeros = if scale < 0 { -scale } else { 0 };
+    if count + zeros > 29 {
         return None;
     }
-    let mantissa: i128 = digits.parse().ok()?;
+    let mut mantissa: i128 = 0;
+    for b in all().skip(leading).take(usize::try_from(count).ok()?) {
+        mantissa = mantissa * 10 + i128::from(b - b'0');
+    }
+    for _ in 0..zeros {
+        mantissa *= 10;
+    }
+    let scale = u32::try_from(scale.max(0)).ok()?;
     let mantissa = if negative { -mantissa } else { mantissa };
-    let d = Decimal::try_from_i128_with_scale(mantissa, u32::try_from(scale).ok()?).ok()?;
+    let d = Decimal::try_from_i128_with_scale(mantissa, scale).ok()?;
     Some(super::duration::normalize(d))
 }

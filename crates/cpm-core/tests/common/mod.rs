@@ -50,7 +50,7 @@ pub fn l(items: Vec<Value>) -> Value {
 
 /// A context from entries.
 pub fn c(entries: Vec<(&str, Value)>) -> Value {
-    let mut ctx = Context::new();
+    let mut ctx = Context::default();
     for (k, v) in entries {
         ctx.insert(k.to_owned(), v);
     }

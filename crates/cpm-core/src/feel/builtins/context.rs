@@ -34,7 +34,7 @@ pub(super) fn get_entries(args: &[Value], cx: &mut dyn Invoke) -> R {
     Ok(Value::list(
         c.iter()
             .map(|(k, v)| {
-                let mut e = Context::with_capacity(2);
+                let mut e = Context::with_capacity_and_hasher(2, Default::default());
                 e.insert("key".to_owned(), Value::String(Arc::from(k.as_str())));
                 e.insert("value".to_owned(), v.clone());
                 Value::context(e)
@@ -50,7 +50,7 @@ pub(super) fn context(args: &[Value], cx: &mut dyn Invoke) -> R {
         return Ok(Value::Null);
     };
     charge(cx, entries.len())?;
-    let mut out = Context::with_capacity(entries.len());
+    let mut out = Context::with_capacity_and_hasher(entries.len(), Default::default());
     for e in entries.iter() {
         let Value::Context(e) = e else {
             return Ok(Value::Null);
@@ -126,7 +126,7 @@ pub(super) fn merge(args: &[Value], cx: &mut dyn Invoke) -> R {
     let Some(contexts) = list_arg(arg(args, 0)) else {
         return Ok(Value::Null);
     };
-    let mut out = Context::new();
+    let mut out = Context::default();
     for c in contexts.iter() {
         let Value::Context(c) = c else {
             return Ok(Value::Null);
