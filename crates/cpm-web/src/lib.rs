@@ -40,7 +40,7 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// Loads an engine from bundle bytes (as written by `cpm build` or [`build`]).
+    /// Loads an engine from bundle bytes (as written by `cpm build` or `build` of the full build).
     ///
     /// # Errors
     /// An `Error` with `code: "bad-bundle"` when the bytes are not a readable bundle.
