@@ -16,15 +16,16 @@ import initWasm, {
   tasksJson as rawTasksJson,
 } from './pkg/cpm_web.js';
 
-let defaultSource = () => new URL('./pkg/cpm_web_bg.wasm', import.meta.url);
-let ready = null;
+import { bytesOf, decideWith, optionsOf, wasmLoader } from './common.js';
+
+const loader = wasmLoader(initWasm, () => new URL('./pkg/cpm_web_bg.wasm', import.meta.url));
 
 /**
  * Sets where the wasm comes from when `init` is called without an argument (used by
  * ./node.js); `source` is a function returning what `init` accepts.
  */
 export function setDefaultWasmSource(source) {
-  defaultSource = source;
+  loader.setDefaultWasmSource(source);
 }
 
 /**
@@ -33,93 +34,8 @@ export function setDefaultWasmSource(source) {
  * `cpm_web_bg.wasm` next to this package's glue. Called by `Engine.load` and `build`.
  */
 export function init(wasm) {
-  if (ready === null) {
-    ready = (async () => {
-      const source = wasm ?? (await defaultSource());
-      await initWasm({ module_or_path: await source });
-    })();
-    ready.catch(() => {
-      ready = null;
-    });
-  }
-  return ready;
+  return loader.init(wasm);
 }
-
-function bytesOf(data) {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new TypeError('bundle bytes must be a Uint8Array, an ArrayBuffer or a typed array view');
-}
-
-// Options with `undefined` values left out, so `{ explain: undefined }` means the default.
-function optionsOf(options) {
-  if (options === undefined || options === null) return undefined;
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-}
-
-// `explain` from options that hold nothing else (`undefined`, `{}`, `{ explain: false }`),
-// the default `true` when absent; `undefined` for anything else, which the general path
-// reads (and refuses with its error when it is not a valid option).
-function explainOf(options) {
-  if (options === undefined || options === null) return true;
-  if (typeof options !== 'object' || Object.getPrototypeOf(options) !== Object.prototype) {
-    return undefined;
-  }
-  let explain = true;
-  for (const key in options) {
-    if (!Object.hasOwn(options, key)) return undefined;
-    const value = options[key];
-    if (key !== 'explain' || (value !== undefined && typeof value !== 'boolean')) return undefined;
-    if (value === false) explain = false;
-  }
-  return explain;
-}
-
-// How deep `isPlainJson` looks; deeper values take the general path (which enforces the
-// engine's own nesting limit with its error).
-const PLAIN_DEPTH = 32;
-
-// Whether `value` is JSON data that `JSON.stringify` writes exactly as the engine reads the
-// object itself: null, booleans, finite numbers (both write `String(x)`), well-formed
-// strings, arrays and plain objects of such values (no `undefined`, no `toJSON`, no Date,
-// Map or class instances).
-function isPlainJson(value, depth) {
-  switch (typeof value) {
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'string':
-      return isWellFormed(value);
-    case 'object': {
-      if (value === null) return true;
-      if (depth >= PLAIN_DEPTH) return false;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          if (!isPlainJson(value[i], depth + 1)) return false;
-        }
-        return true;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      for (const key in value) {
-        if (!Object.hasOwn(value, key)) return false;
-        if (!isWellFormed(key) || !isPlainJson(value[key], depth + 1)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-// Lone surrogates are written as escapes by `JSON.stringify` but replaced by U+FFFD when a
-// string object crosses; such strings take the general path.
-const isWellFormed =
-  typeof String.prototype.isWellFormed === 'function'
-    ? (s) => s.isWellFormed()
-    : (s) => !/[\uD800-\uDFFF]/.test(s) || /^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/.test(s);
 
 /** A loaded rules bundle, ready to answer decision requests. */
 export class Engine {
@@ -149,14 +65,7 @@ export class Engine {
    * `CpmError` with `code`, `detail` and `path` when the decision cannot be made.
    */
   decide(name, input = {}, options = undefined) {
-    // Plain JSON data crosses as one string (much faster than property by property) and
-    // reads back the same; anything else takes the general path, which also gives the
-    // precise error for values that are not JSON data.
-    const explain = explainOf(options);
-    if (explain !== undefined && isPlainJson(input, 0)) {
-      return this.#raw.decideText(name, JSON.stringify(input), explain);
-    }
-    return this.#raw.decide(name, input, optionsOf(options));
+    return decideWith(this.#raw, name, input, options);
   }
 
   /**

@@ -56,7 +56,11 @@ function rate(f, ms) {
   return Math.round((n * 1000) / elapsed);
 }
 
-/** Runs every measurement with the package API; `customerFiles` are the example rules. */
+/**
+ * Runs every measurement with the package API; `customerFiles` are the example rules.
+ * `Engine` and `init` are the entry measured; `build` compiles the bench models (the whole
+ * engine's, also when the decide entry is measured, which has no compiler).
+ */
 export async function runBench({ Engine, build, init }, customerFiles, ms = 1000) {
   const t0 = performance.now();
   await init();

@@ -94,6 +94,40 @@ test('errors in Chromium are Error objects with code, detail and path', async ()
   assert.equal(got.badBundle.code, 'bad-bundle');
 });
 
+test('shared decision vectors pass in Chromium with the decide entry, byte for byte as the whole engine', async (t) => {
+  const problems = [];
+  const page = await open('/test/browser.html', problems);
+  await page.waitForFunction(() => window.vectorsReady === true);
+  const results = await page.evaluate((f) => window.runDecideVectors(f), vectorFiles());
+  await page.close();
+  const failures = [...problems, ...results.flatMap((r) => r.failures)];
+  const cases = results.reduce((n, r) => n + r.cases, 0);
+  t.diagnostic(`vectors (chromium, decide entry): ${results.length} files, ${cases} cases, ${failures.length} failures`);
+  assert.deepEqual(failures, []);
+  assert.ok(cases >= 150, `only ${cases} vector cases`);
+});
+
+test('decide entry errors in Chromium are the documented CpmError objects, as the whole engine gives them', async () => {
+  const problems = [];
+  const page = await open('/test/browser.html', problems);
+  await page.waitForFunction(() => window.vectorsReady === true);
+  const got = await page.evaluate((f) => window.decideErrorFields(f), modelFiles(join(repoRoot, 'examples', 'customer')));
+  await page.close();
+  assert.deepEqual(problems, []);
+  assert.deepEqual(got.lean, got.full);
+  const { unknown, inputType, malformed, malformedJson, badBundle } = got.lean;
+  assert.equal(unknown.isError, true);
+  assert.equal(unknown.name, 'CpmError');
+  assert.equal(unknown.code, 'unknown-decision');
+  assert.match(unknown.detail, /^unknown decision `Nope`/);
+  assert.equal(unknown.path, null);
+  assert.equal(inputType.code, 'input-type');
+  assert.equal(inputType.path, 'Order Total');
+  assert.equal(malformed.code, 'malformed-request');
+  assert.equal(malformedJson.code, 'malformed-request');
+  assert.equal(badBundle.code, 'bad-bundle');
+});
+
 test('every limit gives a typed error just past it, and none just inside (Chromium)', async (t) => {
   const problems = [];
   const page = await open('/test/browser.html', problems);

@@ -98,9 +98,17 @@ const id = (node) => {
   return typeof node.value === 'bigint' ? node.value.toString() : '';
 };
 
+/** Whether a vector file is a decision vector (a `model`), not a process vector (`files`). */
+export function isDecisionVector(file) {
+  const doc = parseDocument(file.source, { intAsBigInt: true, uniqueKeys: false });
+  return !isMap(get(doc.contents, 'files'));
+}
+
 /**
- * Runs one vector file with the package API `{ build, Engine }`. Returns the number of
- * cases run, the failures (one line each), and the bundle (hash and bytes) when it built.
+ * Runs one vector file with the package API `{ build, Engine, Reference? }`. Returns the
+ * number of cases run, the failures (one line each), and the bundle (hash and bytes) when it
+ * built. With `Reference` (another build's `Engine`, e.g. the whole engine when `Engine` is
+ * the decisions-only one), every decision answer must also equal its answer byte for byte.
  */
 export async function runVectorFile(api, file) {
   const { path, source } = file;
@@ -140,6 +148,7 @@ export async function runVectorFile(api, file) {
     return { cases: caseNodes.length || 1, failures, bundle: null };
   }
   const engine = await api.Engine.load(built.bundle);
+  const reference = api.Reference ? await api.Reference.load(built.bundle) : null;
   try {
     for (const c of caseNodes) {
       const where = `${path} / ${str(get(c, 'name')) ?? '?'}`;
@@ -147,6 +156,12 @@ export async function runVectorFile(api, file) {
       if (decision === undefined) throw new Error(`${where}: case has no \`decision\``);
       const inputJson = yamlToJsonText(get(c, 'input'), source);
       const answerText = engine.decideJson(decision, inputJson);
+      if (reference !== null) {
+        const referenceText = reference.decideJson(decision, inputJson);
+        if (referenceText !== answerText) {
+          failures.push(`${where}: the builds answer differently\n      this:      ${answerText}\n      reference: ${referenceText}`);
+        }
+      }
       const answer = rawMembers(answerText);
       const wantError = str(get(c, 'error'));
       if (JSON.parse(answer.type) === 'failure') {
@@ -183,6 +198,7 @@ export async function runVectorFile(api, file) {
     return { cases: caseNodes.length, failures, bundle: { hash: built.bundleHash, bytes: built.bundle } };
   } finally {
     engine.free();
+    reference?.free();
   }
 }
 
@@ -378,6 +394,7 @@ async function runProcessFile(api, file, doc) {
     return { cases: caseNodes.length || 1, failures, bundle: null };
   }
   const engine = await api.Engine.load(built.bundle);
+  const reference = api.Reference ? await api.Reference.load(built.bundle) : null;
   try {
     for (const c of caseNodes) {
       const where = `${path} / ${str(get(c, 'name')) ?? '?'}`;
@@ -432,6 +449,7 @@ async function runProcessFile(api, file, doc) {
     return { cases: caseNodes.length, failures, bundle: { hash: built.bundleHash, bytes: built.bundle } };
   } finally {
     engine.free();
+    reference?.free();
   }
 }
 

@@ -5,8 +5,8 @@
 //! wraps the generated glue.
 //!
 //! Every operation of the boundary is here twice: taking and giving JS objects
-//! ([`Engine::decide`], [`Engine::start_case`], …) and taking and giving JSON text
-//! ([`Engine::decide_json`], [`Engine::start_case_json`], …).
+//! ([`Engine::decide`], `Engine::start_case`, …) and taking and giving JSON text
+//! ([`Engine::decide_json`], `Engine::start_case_json`, …).
 //!
 //! Numbers stay exact decimals: answers cross as canonical JSON text or as objects parsed
 //! from that same text;
@@ -14,14 +14,23 @@
 //! same double (what `String(0.1)` gives), so inputs needing more than 15 significant
 //! digits must be passed as JSON text. Failures become JS `Error` objects with `code`,
 //! `detail`, `path` and `help` fields, in the vocabulary of the core's error codes.
+//!
+//! Two builds come from this crate: with the cargo feature `full` (the default) the whole
+//! engine (`@cpm/engine`); without it the decisions-only runtime (`@cpm/engine/decide`):
+//! [`Engine::load`], the decide operations, [`Engine::decisions`] and [`limits`], with the
+//! compiler, processes and templates left out of the wasm (the `full` module).
 
-use cpm_core::api::{self, BuildAnswer, DecideRequest, ErrorDetail};
+use cpm_core::api::{self, DecideRequest, ErrorDetail};
 use cpm_core::canonical;
-use cpm_core::compile::SourceText;
 use cpm_core::feel::eval::Limits;
 use cpm_core::value::json_data::{FloatText, JsonData, Refusal};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+#[cfg(feature = "full")]
+mod full;
+#[cfg(feature = "full")]
+pub use full::{build, check_feel, kpis, kpis_json, tasks, tasks_json};
 
 /// A loaded bundle, ready to answer decision requests and run process operations.
 #[wasm_bindgen]
@@ -31,7 +40,7 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// Loads an engine from bundle bytes (as written by `cpm build` or [`build`]).
+    /// Loads an engine from bundle bytes (as written by `cpm build` or `build` of the full build).
     ///
     /// # Errors
     /// An `Error` with `code: "bad-bundle"` when the bytes are not a readable bundle.
@@ -116,65 +125,6 @@ impl Engine {
         }
     }
 
-    /// The processes a contact starts: `request` is `{ contact }` (see `docs/processes.md`).
-    ///
-    /// # Errors
-    /// An `Error` with the first failure's `code`, `detail` and `path`, every failure in
-    /// `errors`.
-    pub fn intake(&self, request: JsValue) -> Result<JsValue, JsValue> {
-        call(request, |r| api::intake_json_str(&self.inner, r))
-    }
-
-    /// [`Engine::intake`] on JSON text, answering canonical JSON text.
-    #[wasm_bindgen(js_name = intakeJson)]
-    pub fn intake_json(&self, request: &str) -> String {
-        api::intake_json_str(&self.inner, request)
-    }
-
-    /// Starts a case: `request` is `{ process, key, now, data?, contact?, id? }`.
-    ///
-    /// # Errors
-    /// As [`Engine::intake`]; a data problem gives one error per field, each with its `path`.
-    #[wasm_bindgen(js_name = startCase)]
-    pub fn start_case(&self, request: JsValue) -> Result<JsValue, JsValue> {
-        call(request, |r| api::start_case_json_str(&self.inner, r))
-    }
-
-    /// [`Engine::start_case`] on JSON text, answering canonical JSON text.
-    #[wasm_bindgen(js_name = startCaseJson)]
-    pub fn start_case_json(&self, request: &str) -> String {
-        api::start_case_json_str(&self.inner, request)
-    }
-
-    /// Applies an event to a case: `request` is `{ case, event, now }`.
-    ///
-    /// # Errors
-    /// As [`Engine::intake`].
-    #[wasm_bindgen(js_name = applyEvent)]
-    pub fn apply_event(&self, request: JsValue) -> Result<JsValue, JsValue> {
-        call(request, |r| api::apply_event_json_str(&self.inner, r))
-    }
-
-    /// [`Engine::apply_event`] on JSON text, answering canonical JSON text.
-    #[wasm_bindgen(js_name = applyEventJson)]
-    pub fn apply_event_json(&self, request: &str) -> String {
-        api::apply_event_json_str(&self.inner, request)
-    }
-
-    /// Rebuilds a case from its events: `request` is `{ events, now? }`.
-    ///
-    /// # Errors
-    /// As [`Engine::intake`].
-    pub fn replay(&self, request: JsValue) -> Result<JsValue, JsValue> {
-        call(request, |r| api::replay_json_str(&self.inner, r))
-    }
-
-    /// [`Engine::replay`] on JSON text, answering canonical JSON text.
-    #[wasm_bindgen(js_name = replayJson)]
-    pub fn replay_json(&self, request: &str) -> String {
-        api::replay_json_str(&self.inner, request)
-    }
-
     /// The bundle's decisions: `{ bundleHash, decisions: [{ name, model, kind, type,
     /// inputs: [{ name, type }] }] }`, sorted by name.
     ///
@@ -183,80 +133,6 @@ impl Engine {
     pub fn decisions(&self) -> Result<JsValue, JsValue> {
         js_sys::JSON::parse(&canonical::to_string(&api::describe(&self.inner)))
     }
-
-    /// Runs every test case the bundle carries: `{ bundleHash, passed, failed, tests:
-    /// [{ model, test, input, passed, checks: [{ decision, expected, actual | error,
-    /// passed }] }] }` (see `cpm_core::api::test_report`).
-    ///
-    /// # Errors
-    /// None in practice: the report is always valid JSON.
-    #[wasm_bindgen(js_name = runTests)]
-    pub fn run_tests(&self) -> Result<JsValue, JsValue> {
-        let report = api::test_report(&self.inner, Limits::default());
-        js_sys::JSON::parse(&canonical::to_string(&report))
-    }
-}
-
-/// Options of [`check_feel`].
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CheckOptions {
-    kind: api::FeelKind,
-    #[serde(default)]
-    names: Vec<String>,
-}
-
-/// Checks the syntax of one FEEL text: `options` is `{ kind: "unary-tests" | "expression",
-/// names?: string[] }` (`names`: the multi-word names the text may use). Returns `[]` or
-/// the problems `[{ code: "feel-syntax", message, line, column, start, end }]`.
-///
-/// # Errors
-/// An `Error` with `code: "malformed-request"` when `options` is not of that shape.
-#[wasm_bindgen(js_name = checkFeel)]
-pub fn check_feel(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
-    let options: CheckOptions = serde_wasm_bindgen::from_value(options).map_err(|e| {
-        js_error(
-            &malformed(&format!(
-                "`options` must be {{ kind: \"unary-tests\" | \"expression\", names?: string[] }}: {e}"
-            )),
-            None,
-        )
-    })?;
-    let problems = api::check_feel(text, options.kind, &options.names);
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    problems
-        .serialize(&serializer)
-        .map_err(|e| js_error(&malformed(&e.to_string()), None))
-}
-
-/// The open tasks of some cases: `request` is `{ cases, now, queue? }`.
-///
-/// # Errors
-/// An `Error` with the first failure's `code`, `detail` and `path`, every failure in `errors`.
-#[wasm_bindgen]
-pub fn tasks(request: JsValue) -> Result<JsValue, JsValue> {
-    call(request, api::tasks_json_str)
-}
-
-/// [`tasks`] on JSON text, answering canonical JSON text.
-#[wasm_bindgen(js_name = tasksJson)]
-pub fn tasks_json(request: &str) -> String {
-    api::tasks_json_str(request)
-}
-
-/// KPIs of some cases per process: `request` is `{ cases, now }`.
-///
-/// # Errors
-/// As [`tasks`].
-#[wasm_bindgen]
-pub fn kpis(request: JsValue) -> Result<JsValue, JsValue> {
-    call(request, api::kpis_json_str)
-}
-
-/// [`kpis`] on JSON text, answering canonical JSON text.
-#[wasm_bindgen(js_name = kpisJson)]
-pub fn kpis_json(request: &str) -> String {
-    api::kpis_json_str(request)
 }
 
 /// The limits every request is held to, from the core's constants: `{ inputDepth,
@@ -281,76 +157,6 @@ pub fn limits() -> Result<JsValue, JsValue> {
         "processStepsPerEvent": cpm_core::process::run::MAX_STEPS_PER_EVENT,
     });
     js_sys::JSON::parse(&canonical::to_string(&limits))
-}
-
-/// One source file for [`build`].
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileIn {
-    path: String,
-    text: String,
-}
-
-/// The outcome of [`build`], without the bundle bytes (added as a `Uint8Array`).
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-enum BuildOut<'a> {
-    Success {
-        #[serde(rename = "bundleHash")]
-        bundle_hash: &'a str,
-        warnings: &'a [cpm_core::compile::Diagnostic],
-    },
-    Failure {
-        errors: &'a [cpm_core::compile::Diagnostic],
-        warnings: &'a [cpm_core::compile::Diagnostic],
-    },
-}
-
-/// Compiles source files (`[{ path, text }]`, in the cpm source format) into a bundle.
-/// Returns `{ type: "success", bundle: Uint8Array, bundleHash, warnings }` or
-/// `{ type: "failure", errors, warnings }` with the build's diagnostics.
-///
-/// # Errors
-/// An `Error` with `code: "malformed-request"` when `files` is not a list of
-/// `{ path, text }` strings, or `bad-bundle` when the bundle cannot be written.
-#[wasm_bindgen]
-pub fn build(files: JsValue) -> Result<JsValue, JsValue> {
-    let files: Vec<FileIn> = serde_wasm_bindgen::from_value(files).map_err(|e| {
-        js_error(
-            &malformed(&format!("`files` must be a list of {{ path, text }}: {e}")),
-            None,
-        )
-    })?;
-    let files: Vec<SourceText> = files
-        .into_iter()
-        .map(|f| SourceText {
-            path: f.path,
-            text: f.text,
-        })
-        .collect();
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let to_js = |out: BuildOut<'_>| {
-        out.serialize(&serializer)
-            .map_err(|e| js_error(&malformed(&e.to_string()), None))
-    };
-    match api::build(&files) {
-        BuildAnswer::Success { bundle, warnings } => {
-            let bytes = bundle
-                .encode()
-                .map_err(|e| js_error(&ErrorDetail::from(&e), None))?;
-            let out = to_js(BuildOut::Success {
-                bundle_hash: &bundle.hash,
-                warnings: &warnings,
-            })?;
-            let array = js_sys::Uint8Array::from(bytes.as_slice());
-            js_sys::Reflect::set(&out, &"bundle".into(), &array)?;
-            Ok(out)
-        }
-        BuildAnswer::Failure { errors, warnings } => to_js(BuildOut::Failure {
-            errors: &errors,
-            warnings: &warnings,
-        }),
-    }
 }
 
 impl Engine {
@@ -388,14 +194,19 @@ fn parse_input(input_json: &str) -> Result<serde_json::Value, ErrorDetail> {
         .map_err(|e| malformed(&format!("the input is not valid JSON: {e}")))
 }
 
-/// The core's decide request: `options` with the decision's name and input (the core
-/// supplies the defaults of absent options).
+/// The core's decide request: the decision's name and input, and the options (the core's
+/// default for an absent `explain`).
+///
+/// The options are read by hand, not through `DecideRequest`'s derived `Deserialize`: that
+/// reader (serde_json's `Value` deserializer, with float parsing behind it) was ≈ 20 KB gzip
+/// of the decisions-only wasm. The messages are the derived reader's, word for word (a
+/// test compares them): keys in order, the first bad one reported.
 fn request(
     name: &str,
     input: serde_json::Value,
     options: serde_json::Value,
 ) -> Result<DecideRequest, ErrorDetail> {
-    let mut map = match options {
+    let map = match options {
         serde_json::Value::Object(map) => map,
         serde_json::Value::Null => serde_json::Map::new(),
         _ => {
@@ -404,22 +215,73 @@ fn request(
             ));
         }
     };
-    map.insert("decision".into(), name.into());
-    // The input is set after reading the options: reading it through `from_value` would
-    // rebuild every value of it.
-    let mut request: DecideRequest = serde_json::from_value(serde_json::Value::Object(map))
-        .map_err(|e| malformed(&format!("bad decision options: {e}")))?;
-    request.input = input;
-    Ok(request)
+    let mut explain = true;
+    for (key, value) in &map {
+        match key.as_str() {
+            "explain" => match value {
+                serde_json::Value::Bool(b) => explain = *b,
+                other => {
+                    return Err(bad_options(&format!(
+                        "invalid type: {}, expected a boolean",
+                        unexpected(other)
+                    )));
+                }
+            },
+            // `decision` is the name given; an `input` option is accepted and replaced by
+            // the input given (as the derived reader did).
+            "decision" | "input" => {}
+            other => {
+                return Err(bad_options(&format!(
+                    "unknown field `{other}`, expected one of `decision`, `input`, `explain`"
+                )));
+            }
+        }
+    }
+    Ok(DecideRequest {
+        decision: name.to_owned(),
+        input,
+        explain,
+    })
 }
 
-/// Runs a `_json_str` operation on a request object and returns its answer as an object.
-fn call(request: JsValue, op: impl FnOnce(&str) -> String) -> Result<JsValue, JsValue> {
-    let request = from_js(request, "request").map_err(|e| js_error(&e, None))?;
-    let text = op(&request.to_string());
-    let answer = serde_json::from_str::<serde_json::Value>(&text)
-        .map_err(|e| js_error(&malformed(&e.to_string()), None))?;
-    answer_to_js(&answer)
+fn bad_options(message: &str) -> ErrorDetail {
+    malformed(&format!("bad decision options: {message}"))
+}
+
+/// How serde_json names a value of the wrong type (`null`, `string "a"`, `map`, …).
+fn unexpected(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "null".to_owned(),
+        serde_json::Value::Bool(b) => format!("boolean `{b}`"),
+        serde_json::Value::Number(_) => "number".to_owned(),
+        serde_json::Value::String(s) => format!("string {s:?}"),
+        serde_json::Value::Array(_) => "sequence".to_owned(),
+        serde_json::Value::Object(_) => "map".to_owned(),
+    }
+}
+
+/// The errors of a failure answer as the core wrote them (`code`, `message`, and `help`
+/// and `path` when present); `None` when they are not of that shape.
+fn error_details(errors: &serde_json::Value) -> Option<Vec<ErrorDetail>> {
+    let text = |e: &serde_json::Value, key: &str| -> Option<Option<String>> {
+        match e.get(key) {
+            None | Some(serde_json::Value::Null) => Some(None),
+            Some(serde_json::Value::String(s)) => Some(Some(s.clone())),
+            Some(_) => None,
+        }
+    };
+    errors
+        .as_array()?
+        .iter()
+        .map(|e| {
+            Some(ErrorDetail {
+                code: text(e, "code")??,
+                message: text(e, "message")??,
+                help: text(e, "help")?,
+                path: text(e, "path")?,
+            })
+        })
+        .collect()
 }
 
 /// A success answer as an object parsed from its canonical JSON; a failure as a thrown
@@ -428,15 +290,16 @@ fn answer_to_js(answer: &serde_json::Value) -> Result<JsValue, JsValue> {
     if answer.get("type").and_then(serde_json::Value::as_str) != Some("failure") {
         return js_sys::JSON::parse(&canonical::to_string(answer));
     }
-    let errors = answer
-        .get("errors")
-        .map(|e| serde_json::from_value::<Vec<ErrorDetail>>(e.clone()));
+    let errors = answer.get("errors").map(error_details);
     match errors {
-        Some(Ok(errors)) => match errors.first() {
+        Some(Some(errors)) => match errors.first() {
             Some(first) => Err(js_error(first, Some(&errors))),
             None => Err(js_error(&malformed("the failure has no errors"), None)),
         },
-        Some(Err(e)) => Err(js_error(&malformed(&e.to_string()), None)),
+        Some(None) => Err(js_error(
+            &malformed("the failure's errors are not `{ code, message, help?, path? }` objects"),
+            None,
+        )),
         None => Err(js_error(&malformed("the failure has no errors"), None)),
     }
 }
@@ -504,5 +367,83 @@ fn refuse(refusal: &Refusal, _at: &str) -> String {
         Refusal::Bytes => format!("invalid type: byte array, expected {EXPECTING}"),
         Refusal::Extension => format!("invalid type: newtype struct, expected {EXPECTING}"),
         Refusal::NonStringKey => "a map key is not a string".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What the derived reader of `DecideRequest` gives for these options (the reader
+    /// `request` replaces).
+    fn derived(
+        name: &str,
+        input: &serde_json::Value,
+        options: serde_json::Value,
+    ) -> Result<(String, serde_json::Value, bool), ErrorDetail> {
+        let mut map = match options {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        map.insert("decision".into(), name.into());
+        let mut request: DecideRequest = serde_json::from_value(serde_json::Value::Object(map))
+            .map_err(|e| malformed(&format!("bad decision options: {e}")))?;
+        request.input = input.clone();
+        Ok((request.decision, request.input, request.explain))
+    }
+
+    #[test]
+    fn options_are_read_as_the_derived_reader_read_them() {
+        let input = json!({ "Order Total": 620 });
+        let cases = [
+            json!(null),
+            json!({}),
+            json!({ "explain": true }),
+            json!({ "explain": false }),
+            json!({ "explain": null }),
+            json!({ "explain": 0 }),
+            json!({ "explain": 1.5 }),
+            json!({ "explain": "yes" }),
+            json!({ "explain": "quote \" and \\ and \n and \u{7f} and \u{301}" }),
+            json!({ "explain": [true] }),
+            json!({ "explain": { "a": 1 } }),
+            json!({ "explian": true }),
+            json!({ "explain": false, "x`y": 1 }),
+            json!({ "x": 1, "explain": "no" }),
+            json!({ "explain": "no", "x": 1 }),
+            json!({ "decision": 5, "explain": false }),
+            json!({ "input": { "a": [1, 2] }, "explain": false }),
+            json!({ "": 1 }),
+        ];
+        for options in cases {
+            let ours = request("Discount", input.clone(), options.clone())
+                .map(|r| (r.decision, r.input, r.explain));
+            assert_eq!(
+                ours,
+                derived("Discount", &input, options.clone()),
+                "options {options}"
+            );
+        }
+        let not_object = request("Discount", input, json!([1])).unwrap_err();
+        assert_eq!(not_object.code, "malformed-request");
+    }
+
+    #[test]
+    fn failure_errors_are_read_as_the_derived_reader_read_them() {
+        let failure = api::failure(vec![
+            ErrorDetail::new("input-type", "input `A` must be a number"),
+            ErrorDetail {
+                code: "unknown-decision".into(),
+                message: "unknown decision `X`".into(),
+                help: Some("use `Y`".into()),
+                path: Some("A.b".into()),
+            },
+        ]);
+        let errors = failure.get("errors").unwrap();
+        let derived: Vec<ErrorDetail> = serde_json::from_value(errors.clone()).unwrap();
+        assert_eq!(error_details(errors).unwrap(), derived);
+        assert_eq!(error_details(&json!([{ "code": 1, "message": "m" }])), None);
+        assert_eq!(error_details(&json!({})), None);
     }
 }

@@ -1,0 +1,118 @@
+// Shared by both entries of @cpm/engine (index.js: the whole engine; decide.js: the
+// decisions-only runtime): loading the wasm once, bundle bytes, options, and the fast path
+// that sends plain JSON input to the wasm as one string. No Node APIs here.
+
+/**
+ * A loader of one wasm-bindgen module: `init(wasm?)` instantiates it once (by default from
+ * what `defaultSource()` gives), `setDefaultWasmSource(source)` changes that default.
+ */
+export function wasmLoader(initWasm, defaultSource) {
+  let source = defaultSource;
+  let ready = null;
+  return {
+    setDefaultWasmSource(next) {
+      source = next;
+    },
+    init(wasm) {
+      if (ready === null) {
+        ready = (async () => {
+          const from = wasm ?? (await source());
+          await initWasm({ module_or_path: await from });
+        })();
+        ready.catch(() => {
+          ready = null;
+        });
+      }
+      return ready;
+    },
+  };
+}
+
+export function bytesOf(data) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError('bundle bytes must be a Uint8Array, an ArrayBuffer or a typed array view');
+}
+
+// Options with `undefined` values left out, so `{ explain: undefined }` means the default.
+export function optionsOf(options) {
+  if (options === undefined || options === null) return undefined;
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
+
+// How deep `isPlainJson` looks; deeper values take the general path (which enforces the
+// engine's own nesting limit with its error).
+const PLAIN_DEPTH = 32;
+
+// Whether `value` is JSON data that `JSON.stringify` writes exactly as the engine reads the
+// object itself: null, booleans, finite numbers (both write `String(x)`), well-formed
+// strings, arrays and plain objects of such values (no `undefined`, no `toJSON`, no Date,
+// Map or class instances).
+function isPlainJson(value, depth) {
+  switch (typeof value) {
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'string':
+      return isWellFormed(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= PLAIN_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!isPlainJson(value[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) return false;
+        if (!isWellFormed(key) || !isPlainJson(value[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// Lone surrogates are written as escapes by `JSON.stringify` but replaced by U+FFFD when a
+// string object crosses; such strings take the general path.
+const isWellFormed =
+  typeof String.prototype.isWellFormed === 'function'
+    ? (s) => s.isWellFormed()
+    : (s) => !/[\uD800-\uDFFF]/.test(s) || /^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/.test(s);
+
+/**
+ * `decide` of either entry: plain JSON data crosses as one string (much faster than
+ * property by property) and reads back the same; anything else takes the general path,
+ * which also gives the precise error for values that are not JSON data.
+ */
+export function decideWith(raw, name, input, options) {
+  const explain = explainOf(options);
+  if (explain !== undefined && isPlainJson(input, 0)) {
+    return raw.decideText(name, JSON.stringify(input), explain);
+  }
+  return raw.decide(name, input, optionsOf(options));
+}
+
+// `explain` from options that hold nothing else (`undefined`, `{}`, `{ explain: false }`),
+// the default `true` when absent; `undefined` for anything else, which the general path
+// reads (and refuses with its error when it is not a valid option).
+function explainOf(options) {
+  if (options === undefined || options === null) return true;
+  if (typeof options !== 'object' || Object.getPrototypeOf(options) !== Object.prototype) {
+    return undefined;
+  }
+  let explain = true;
+  for (const key in options) {
+    if (!Object.hasOwn(options, key)) return undefined;
+    const value = options[key];
+    if (key !== 'explain' || (value !== undefined && typeof value !== 'boolean')) return undefined;
+    if (value === false) explain = false;
+  }
+  return explain;
+}
