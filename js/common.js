@@ -116,3 +116,68 @@ function explainOf(options) {
   }
   return explain;
 }
+
+/** The key under which an engine class built by `decisionEngine` keeps its wasm engine. */
+export const RAW = Symbol('cpm raw engine');
+
+/**
+ * The decision half of the `Engine` class both entries export, over one wasm-bindgen
+ * `RawEngine` class and its entry's `init`: `load`, `bundleHash`, `decide`, `decideJson`,
+ * `decisions`, `free`. The whole engine extends it with the process operations, reaching
+ * the wasm engine as `this[RAW]`.
+ */
+export function decisionEngine(RawEngine, init) {
+  return class Engine {
+    #raw;
+
+    constructor(raw) {
+      if (!(raw instanceof RawEngine)) {
+        throw new TypeError('use `await Engine.load(bundleBytes)` to create an Engine');
+      }
+      this.#raw = raw;
+    }
+
+    /** Loads a bundle (the bytes `cpm build` or `build()` wrote); throws a `CpmError` (`bad-bundle`). */
+    static async load(bundleBytes) {
+      await init();
+      return new this(RawEngine.load(bytesOf(bundleBytes)));
+    }
+
+    /** The wasm engine, for the methods a subclass adds. */
+    get [RAW]() {
+      return this.#raw;
+    }
+
+    /** The bundle's content hash (lowercase hex SHA-256). */
+    get bundleHash() {
+      return this.#raw.bundleHash;
+    }
+
+    /**
+     * Evaluates decision `name` for `input` (an object of input data by name) and returns
+     * the answer `{ type: 'success', decision, output, bundleHash, explanation? }`; throws a
+     * `CpmError` with `code`, `detail` and `path` when the decision cannot be made.
+     */
+    decide(name, input = {}, options = undefined) {
+      return decideWith(this.#raw, name, input, options);
+    }
+
+    /**
+     * Evaluates decision `name` for input given as JSON text (exact numbers) and returns the
+     * answer, success or failure, as canonical JSON text, byte-identical on every target.
+     */
+    decideJson(name, inputJson, options = undefined) {
+      return this.#raw.decideJson(name, inputJson, optionsOf(options));
+    }
+
+    /** The bundle's decisions with their inputs and types. */
+    decisions() {
+      return this.#raw.decisions();
+    }
+
+    /** Frees the engine's wasm memory now (otherwise it is freed when garbage collected). */
+    free() {
+      this.#raw.free();
+    }
+  };
+}

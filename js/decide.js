@@ -10,7 +10,7 @@
 
 import initWasm, { Engine as RawEngine, limits as rawLimits } from './pkg-decide/cpm_web_decide.js';
 
-import { bytesOf, decideWith, optionsOf, wasmLoader } from './common.js';
+import { decisionEngine, wasmLoader } from './common.js';
 
 const loader = wasmLoader(initWasm, () => new URL('./pkg-decide/cpm_web_decide_bg.wasm', import.meta.url));
 
@@ -32,54 +32,7 @@ export function init(wasm) {
 }
 
 /** A loaded rules bundle, ready to answer decision requests. */
-export class Engine {
-  #raw;
-
-  constructor(raw) {
-    if (!(raw instanceof RawEngine)) {
-      throw new TypeError('use `await Engine.load(bundleBytes)` to create an Engine');
-    }
-    this.#raw = raw;
-  }
-
-  /** Loads a bundle (the bytes `cpm build` or `build()` wrote); throws a `CpmError` (`bad-bundle`). */
-  static async load(bundleBytes) {
-    await init();
-    return new Engine(RawEngine.load(bytesOf(bundleBytes)));
-  }
-
-  /** The bundle's content hash (lowercase hex SHA-256). */
-  get bundleHash() {
-    return this.#raw.bundleHash;
-  }
-
-  /**
-   * Evaluates decision `name` for `input` (an object of input data by name) and returns
-   * the answer `{ type: 'success', decision, output, bundleHash, explanation? }`; throws a
-   * `CpmError` with `code`, `detail` and `path` when the decision cannot be made.
-   */
-  decide(name, input = {}, options = undefined) {
-    return decideWith(this.#raw, name, input, options);
-  }
-
-  /**
-   * Evaluates decision `name` for input given as JSON text (exact numbers) and returns the
-   * answer, success or failure, as canonical JSON text, byte-identical on every target.
-   */
-  decideJson(name, inputJson, options = undefined) {
-    return this.#raw.decideJson(name, inputJson, optionsOf(options));
-  }
-
-  /** The bundle's decisions with their inputs and types. */
-  decisions() {
-    return this.#raw.decisions();
-  }
-
-  /** Frees the engine's wasm memory now (otherwise it is freed when garbage collected). */
-  free() {
-    this.#raw.free();
-  }
-}
+export const Engine = decisionEngine(RawEngine, init);
 
 /**
  * The limits every request is held to (the core's constants), e.g. `inputStringBytes`;

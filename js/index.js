@@ -16,7 +16,7 @@ import initWasm, {
   tasksJson as rawTasksJson,
 } from './pkg/cpm_web.js';
 
-import { bytesOf, decideWith, optionsOf, wasmLoader } from './common.js';
+import { RAW, decisionEngine, wasmLoader } from './common.js';
 
 const loader = wasmLoader(initWasm, () => new URL('./pkg/cpm_web_bg.wasm', import.meta.url));
 
@@ -37,63 +37,29 @@ export function init(wasm) {
   return loader.init(wasm);
 }
 
-/** A loaded rules bundle, ready to answer decision requests. */
-export class Engine {
-  #raw;
-
-  constructor(raw) {
-    if (!(raw instanceof RawEngine)) {
-      throw new TypeError('use `await Engine.load(bundleBytes)` to create an Engine');
-    }
-    this.#raw = raw;
-  }
-
-  /** Loads a bundle (the bytes `cpm build` or `build()` wrote); throws a `CpmError` (`bad-bundle`). */
-  static async load(bundleBytes) {
-    await init();
-    return new Engine(RawEngine.load(bytesOf(bundleBytes)));
-  }
-
-  /** The bundle's content hash (lowercase hex SHA-256). */
-  get bundleHash() {
-    return this.#raw.bundleHash;
-  }
-
-  /**
-   * Evaluates decision `name` for `input` (an object of input data by name) and returns
-   * the answer `{ type: 'success', decision, output, bundleHash, explanation? }`; throws a
-   * `CpmError` with `code`, `detail` and `path` when the decision cannot be made.
-   */
-  decide(name, input = {}, options = undefined) {
-    return decideWith(this.#raw, name, input, options);
-  }
-
-  /**
-   * Evaluates decision `name` for input given as JSON text (exact numbers) and returns the
-   * answer, success or failure, as canonical JSON text, byte-identical on every target.
-   */
-  decideJson(name, inputJson, options = undefined) {
-    return this.#raw.decideJson(name, inputJson, optionsOf(options));
-  }
-
+/**
+ * A loaded rules bundle, ready to answer decision requests (the methods shared with
+ * `@cpm/engine/decide`, from common.js) and to run the process operations.
+ */
+export class Engine extends decisionEngine(RawEngine, init) {
   /** The processes a contact starts, and the data each still needs: `{ type, processes, … }`. */
   intake(contact) {
-    return this.#raw.intake({ contact });
+    return this[RAW].intake({ contact });
   }
 
   /** Starts a case: `request` is `{ process, key, now, data?, contact?, id? }`; answers `{ type, case, effects }`. */
   startCase(request) {
-    return this.#raw.startCase(request);
+    return this[RAW].startCase(request);
   }
 
   /** Applies an event to a case at `now` (RFC 3339); answers `{ type, case, applied, effects }`. */
   apply(caseState, event, now) {
-    return this.#raw.applyEvent({ case: caseState, event, now });
+    return this[RAW].applyEvent({ case: caseState, event, now });
   }
 
   /** Rebuilds a case from its events (SLA view at `now`, default: the last event's time). */
   replay(events, now = undefined) {
-    return this.#raw.replay(now === undefined ? { events } : { events, now });
+    return this[RAW].replay(now === undefined ? { events } : { events, now });
   }
 
   /** The open tasks of `cases` at `now`, oldest first, optionally of one queue. */
@@ -114,13 +80,13 @@ export class Engine {
   processJson(op, requestJson) {
     switch (op) {
       case 'intake':
-        return this.#raw.intakeJson(requestJson);
+        return this[RAW].intakeJson(requestJson);
       case 'start':
-        return this.#raw.startCaseJson(requestJson);
+        return this[RAW].startCaseJson(requestJson);
       case 'apply':
-        return this.#raw.applyEventJson(requestJson);
+        return this[RAW].applyEventJson(requestJson);
       case 'replay':
-        return this.#raw.replayJson(requestJson);
+        return this[RAW].replayJson(requestJson);
       case 'tasks':
         return rawTasksJson(requestJson);
       case 'kpis':
@@ -130,22 +96,12 @@ export class Engine {
     }
   }
 
-  /** The bundle's decisions with their inputs and types. */
-  decisions() {
-    return this.#raw.decisions();
-  }
-
   /**
    * Runs every test case the bundle carries: `{ bundleHash, passed, failed, tests }`, each
    * test `{ model, test, input, passed, checks: [{ decision, expected, actual | error, passed }] }`.
    */
   runTests() {
-    return this.#raw.runTests();
-  }
-
-  /** Frees the engine's wasm memory now (otherwise it is freed when garbage collected). */
-  free() {
-    this.#raw.free();
+    return this[RAW].runTests();
   }
 }
 
