@@ -92,15 +92,7 @@ impl From<&BundleError> for ErrorDetail {
 /// [`canonical::to_string`]). The input is first held to the input limits
 /// ([`crate::decide::input::check_limits`]: `input-too-large`).
 pub fn decide(engine: &Engine, request: &DecideRequest, limits: Limits) -> serde_json::Value {
-    let options = Options {
-        explain: request.explain,
-        limits,
-    };
-    // The request boundary: input over a limit is refused before anything is converted.
-    if let Err(e) = crate::decide::input::check_limits(&request.input) {
-        return failure(vec![ErrorDetail::from(&e)]);
-    }
-    match engine.decide(&request.decision, &request.input, &options) {
+    match decided(engine, request, limits) {
         Ok(decided) => {
             let mut obj = serde_json::Map::new();
             obj.insert("type".into(), "success".into());
@@ -116,8 +108,26 @@ pub fn decide(engine: &Engine, request: &DecideRequest, limits: Limits) -> serde
             }
             serde_json::Value::Object(obj)
         }
-        Err(e) => failure(vec![ErrorDetail::from(&e)]),
+        Err(e) => failure(vec![e]),
     }
+}
+
+/// The decision a request asks for, or the one error of its failure answer; the input is
+/// held to the input limits first.
+fn decided(
+    engine: &Engine,
+    request: &DecideRequest,
+    limits: Limits,
+) -> Result<Decided, ErrorDetail> {
+    let options = Options {
+        explain: request.explain,
+        limits,
+    };
+    // The request boundary: input over a limit is refused before anything is converted.
+    crate::decide::input::check_limits(&request.input).map_err(|e| ErrorDetail::from(&e))?;
+    engine
+        .decide(&request.decision, &request.input, &options)
+        .map_err(|e| ErrorDetail::from(&e))
 }
 
 /// [`decide`] written straight to its canonical JSON text: exactly
@@ -139,14 +149,7 @@ pub fn decide_success_text(
     request: &DecideRequest,
     limits: Limits,
 ) -> Result<String, ErrorDetail> {
-    let options = Options {
-        explain: request.explain,
-        limits,
-    };
-    crate::decide::input::check_limits(&request.input).map_err(|e| ErrorDetail::from(&e))?;
-    let decided = engine
-        .decide(&request.decision, &request.input, &options)
-        .map_err(|e| ErrorDetail::from(&e))?;
+    let decided = decided(engine, request, limits)?;
     Ok(success_text(
         engine,
         &request.decision,

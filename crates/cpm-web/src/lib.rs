@@ -110,15 +110,11 @@ impl Engine {
     pub fn decide_json(&self, name: &str, input_json: &str, options: JsValue) -> String {
         let options = from_js(options, "options");
         // Input the core reads from its text itself, when the options are valid.
-        let explain = options
-            .as_ref()
-            .ok()
-            .and_then(|o| request(name, serde_json::Value::Null, o.clone()).ok())
-            .map(|r| r.explain);
+        let explain = options.as_ref().ok().and_then(|o| explain_of(o).ok());
         if let Some(answer) = explain.and_then(|e| self.text_answer(name, input_json, e)) {
             return answer.unwrap_or_else(|e| canonical::to_string(&api::failure(vec![e])));
         }
-        let request = parse_input(input_json).and_then(|input| request(name, input, options?));
+        let request = parse_input(input_json).and_then(|input| request(name, input, &options?));
         match request {
             Ok(request) => api::decide_text(&self.inner, &request, Limits::default()),
             Err(e) => canonical::to_string(&api::failure(vec![e])),
@@ -180,7 +176,7 @@ impl Engine {
         options: JsValue,
     ) -> serde_json::Value {
         input
-            .and_then(|input| request(name, input, from_js(options, "options")?))
+            .and_then(|input| request(name, input, &from_js(options, "options")?))
             .map_or_else(
                 |e| api::failure(vec![e]),
                 |req| api::decide(&self.inner, &req, Limits::default()),
@@ -204,11 +200,21 @@ fn parse_input(input_json: &str) -> Result<serde_json::Value, ErrorDetail> {
 fn request(
     name: &str,
     input: serde_json::Value,
-    options: serde_json::Value,
+    options: &serde_json::Value,
 ) -> Result<DecideRequest, ErrorDetail> {
+    Ok(DecideRequest {
+        decision: name.to_owned(),
+        input,
+        explain: explain_of(options)?,
+    })
+}
+
+/// `explain` from the decide options (`true` when absent), refusing options that are not
+/// `{ explain?: boolean }` with the derived reader's messages.
+fn explain_of(options: &serde_json::Value) -> Result<bool, ErrorDetail> {
     let map = match options {
         serde_json::Value::Object(map) => map,
-        serde_json::Value::Null => serde_json::Map::new(),
+        serde_json::Value::Null => return Ok(true),
         _ => {
             return Err(malformed(
                 "`options` must be an object such as `{ explain: false }`",
@@ -216,7 +222,7 @@ fn request(
         }
     };
     let mut explain = true;
-    for (key, value) in &map {
+    for (key, value) in map {
         match key.as_str() {
             "explain" => match value {
                 serde_json::Value::Bool(b) => explain = *b,
@@ -237,11 +243,7 @@ fn request(
             }
         }
     }
-    Ok(DecideRequest {
-        decision: name.to_owned(),
-        input,
-        explain,
-    })
+    Ok(explain)
 }
 
 fn bad_options(message: &str) -> ErrorDetail {
@@ -417,7 +419,7 @@ mod tests {
             json!({ "": 1 }),
         ];
         for options in cases {
-            let ours = request("Discount", input.clone(), options.clone())
+            let ours = request("Discount", input.clone(), &options)
                 .map(|r| (r.decision, r.input, r.explain));
             assert_eq!(
                 ours,
@@ -425,7 +427,7 @@ mod tests {
                 "options {options}"
             );
         }
-        let not_object = request("Discount", input, json!([1])).unwrap_err();
+        let not_object = request("Discount", input, &json!([1])).unwrap_err();
         assert_eq!(not_object.code, "malformed-request");
     }
 

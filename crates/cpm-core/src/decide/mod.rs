@@ -171,20 +171,8 @@ impl Engine {
         let (model, decision) = self.find(name)?;
         let data =
             input::declared_from_text(input_json, model.inputs.iter().map(|i| i.name.as_str()))?;
-        let mut scope = Context::with_capacity_and_hasher(
-            model.inputs.len() + model.decisions.len(),
-            Default::default(),
-        );
-        for (declared, data) in model.inputs.iter().zip(data) {
-            let value = match data {
-                Some(data) => {
-                    input::convert(&data, &declared.ty, &model.types, &declared.name).ok()?
-                }
-                None => Value::Null,
-            };
-            check_allowed(model, &declared.ty, &value, &declared.name, options).ok()?;
-            scope.insert(declared.name.clone(), value);
-        }
+        // Data that does not convert declines: the general path names the error.
+        let scope = scope_of(model, data.iter().map(Option::as_ref), options).ok()?;
         Some(decide_in(model, decision, scope, options))
     }
 
@@ -271,20 +259,14 @@ impl Engine {
                 });
             }
         };
-        // Room for the decisions' results too, added to the same scope as they are made.
-        let mut scope = Context::with_capacity_and_hasher(
-            model.inputs.len() + model.decisions.len(),
-            Default::default(),
-        );
-        for declared in &model.inputs {
-            let value = match map.and_then(|m| m.get(&declared.name)) {
-                Some(data) => input::convert(data, &declared.ty, &model.types, &declared.name)?,
-                None => Value::Null,
-            };
-            check_allowed(model, &declared.ty, &value, &declared.name, options)?;
-            scope.insert(declared.name.clone(), value);
-        }
-        Ok(scope)
+        scope_of(
+            model,
+            model
+                .inputs
+                .iter()
+                .map(|declared| map.and_then(|m| m.get(&declared.name))),
+            options,
+        )
     }
 
     fn known_names(&self) -> String {
@@ -304,6 +286,29 @@ impl Engine {
             )
         }
     }
+}
+
+/// The scope of a decision request: every declared input, converted by its declared type
+/// from its data (`None`: absent, so null) and held to its allowed values; with room for
+/// the decisions' results, added to the same scope as they are made.
+fn scope_of<'d>(
+    model: &Model,
+    data: impl Iterator<Item = Option<&'d serde_json::Value>>,
+    options: &Options,
+) -> Result<Context, DecideError> {
+    let mut scope = Context::with_capacity_and_hasher(
+        model.inputs.len() + model.decisions.len(),
+        Default::default(),
+    );
+    for (declared, data) in model.inputs.iter().zip(data) {
+        let value = match data {
+            Some(data) => input::convert(data, &declared.ty, &model.types, &declared.name)?,
+            None => Value::Null,
+        };
+        check_allowed(model, &declared.ty, &value, &declared.name, options)?;
+        scope.insert(declared.name.clone(), value);
+    }
+    Ok(scope)
 }
 
 /// Refuses a value outside its item definition's allowed values.

@@ -18,6 +18,7 @@ use thiserror::Error;
 use super::duration::format_number;
 use super::format::{format_range, temporal_text};
 use super::{Context, Value};
+use crate::canonical::write_string;
 
 /// The deepest nesting of arrays and objects accepted by [`from_json`].
 pub const MAX_JSON_DEPTH: usize = 64;
@@ -55,13 +56,13 @@ pub fn write_canonical(out: &mut String, v: &Value) {
         Value::Null | Value::Function(_) => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => super::duration::write_number(out, n),
-        Value::String(s) => write_json_string(out, s),
+        Value::String(s) => write_string(s, out),
         Value::Date(_)
         | Value::Time(_)
         | Value::DateTime(_)
         | Value::DaysTime(_)
-        | Value::YearsMonths(_) => write_json_string(out, &temporal_text(v)),
-        Value::Range(r) => write_json_string(out, &format_range(r)),
+        | Value::YearsMonths(_) => write_string(&temporal_text(v), out),
+        Value::Range(r) => write_string(&format_range(r), out),
         Value::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -80,18 +81,13 @@ pub fn write_canonical(out: &mut String, v: &Value) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json_string(out, k);
+                write_string(k, out);
                 out.push(':');
                 write_canonical(out, item);
             }
             out.push('}');
         }
     }
-}
-
-/// Writes a JSON string literal, escaped exactly as `serde_json::to_string` escapes it.
-fn write_json_string(out: &mut String, s: &str) {
-    crate::canonical::write_string(s, out);
 }
 
 /// A FEEL value as a `serde_json` value with the same content as the canonical text
