@@ -28,6 +28,64 @@ export function wasmLoader(initWasm, defaultSource) {
   };
 }
 
+/**
+ * A loader of the time-zone data file for a build without the tz database compiled in:
+ * `load(source?)` fetches it once (by default from what `defaultSource()` gives), gunzips
+ * it when it is gzip, and hands the bytes to `install` (the wasm's `installZoneData`).
+ */
+export function zoneDataLoader(install, defaultSource) {
+  let source = defaultSource;
+  let ready = null;
+  return {
+    setDefaultSource(next) {
+      source = next;
+    },
+    load(from) {
+      if (ready === null) {
+        ready = (async () => {
+          const where = from ?? (await source());
+          return install(await zoneDataBytes(await where));
+        })();
+        ready.catch(() => {
+          ready = null;
+        });
+      }
+      return ready;
+    },
+  };
+}
+
+// The zone-data file's bytes from a URL, a `Response` or bytes; gzip is undone here (the
+// file ships gzipped, and a server may or may not have undone that already).
+async function zoneDataBytes(from) {
+  let data = from;
+  if (typeof data === 'string' || data instanceof URL) {
+    let response;
+    try {
+      response = await fetch(data);
+    } catch (cause) {
+      throw zoneDataUnavailable(`cannot fetch the time-zone data from ${data}: ${cause.message}`, cause);
+    }
+    if (!response.ok) {
+      throw zoneDataUnavailable(`cannot fetch the time-zone data from ${data}: HTTP ${response.status}`);
+    }
+    data = response;
+  }
+  if (typeof Response !== 'undefined' && data instanceof Response) data = await data.arrayBuffer();
+  const bytes = bytesOf(data);
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function zoneDataUnavailable(message, cause) {
+  const error = new Error(message, cause === undefined ? undefined : { cause });
+  error.name = 'CpmError';
+  error.code = 'zone-data-unavailable';
+  error.detail = message;
+  return error;
+}
+
 export function bytesOf(data) {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -124,9 +182,10 @@ export const RAW = Symbol('cpm raw engine');
  * The decision half of the `Engine` class both entries export, over one wasm-bindgen
  * `RawEngine` class and its entry's `init`: `load`, `bundleHash`, `decide`, `decideJson`,
  * `decisions`, `free`. The whole engine extends it with the process operations, reaching
- * the wasm engine as `this[RAW]`.
+ * the wasm engine as `this[RAW]`. `prepare(raw)`, if given, runs in `load` before the
+ * engine is handed out (the decide entry loads the zone data there when the bundle needs it).
  */
-export function decisionEngine(RawEngine, init) {
+export function decisionEngine(RawEngine, init, prepare = undefined) {
   return class Engine {
     #raw;
 
@@ -140,7 +199,16 @@ export function decisionEngine(RawEngine, init) {
     /** Loads a bundle (the bytes `cpm build` or `build()` wrote); throws a `CpmError` (`bad-bundle`). */
     static async load(bundleBytes) {
       await init();
-      return new this(RawEngine.load(bytesOf(bundleBytes)));
+      const raw = RawEngine.load(bytesOf(bundleBytes));
+      if (prepare !== undefined) {
+        try {
+          await prepare(raw);
+        } catch (error) {
+          raw.free();
+          throw error;
+        }
+      }
+      return new this(raw);
     }
 
     /** The wasm engine, for the methods a subclass adds. */

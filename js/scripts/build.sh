@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the package's two wasm builds and their glue:
 #   js/pkg/         the whole engine (`@cpm/engine`; cpm-web with its default feature `full`)
-#   js/pkg-decide/  the decisions-only runtime (`@cpm/engine/decide`; --no-default-features)
+#   js/pkg-decide/  the decisions-only runtime (`@cpm/engine/decide`; --no-default-features),
+#                   with tzdata.bin, the time-zone data it loads only when a bundle needs it
 # each: cargo (profile wasm-release) → wasm-bindgen --target web → wasm-opt -Oz (npm `binaryen`);
 #   CPM_WASM_PROFILE=wasm-speed: opt-level 3 and wasm-opt -O3 instead.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the crate's exact version
@@ -44,5 +45,11 @@ rm -rf "$here/pkg-decide"
 wasm-bindgen --target web --out-dir "$here/pkg-decide" --out-name cpm_web_decide \
   "target/wasm32-unknown-unknown/$profile/cpm_web.wasm"
 shrink_wasm "$here/pkg-decide/cpm_web_decide_bg.wasm"
+# The decide build has no tz database compiled in: the zone data it loads when a bundle could
+# meet a named zone, from this (native) build's database, shipped gzipped (~57 KB).
+cargo run -q --locked -p cpm-cli -- tzdata -o "$here/pkg-decide/tzdata.raw"
+gzip -9 -n -c "$here/pkg-decide/tzdata.raw" > "$here/pkg-decide/tzdata.bin"
+rm "$here/pkg-decide/tzdata.raw"
+ls -l "$here/pkg-decide/tzdata.bin"
 # The example page's rules bundle, built natively as a site would ship it.
 cargo run -q --locked -p cpm-cli -- build examples/customer -o "$here/examples/customer.cpm"

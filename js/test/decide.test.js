@@ -98,7 +98,14 @@ test('decide entry errors are the documented CpmError objects, as the whole engi
 });
 
 test('the decide entry has only the decision operations', async () => {
-  assert.deepEqual(Object.keys(lean).sort(), ['Engine', 'init', 'limits', 'setDefaultWasmSource']);
+  assert.deepEqual(Object.keys(lean).sort(), [
+    'Engine',
+    'init',
+    'limits',
+    'loadZoneData',
+    'setDefaultWasmSource',
+    'setDefaultZoneDataSource',
+  ]);
   const engine = await lean.Engine.load(await customerBundle());
   for (const op of ['intake', 'startCase', 'apply', 'replay', 'tasks', 'kpis', 'processJson', 'runTests']) {
     assert.equal(engine[op], undefined, op);

@@ -105,6 +105,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the time-zone data file: the IANA tz database this build answers with, for
+    /// engines built without it (the browser's `@cpm/engine/decide` loads it when a bundle
+    /// could meet a named zone).
+    Tzdata {
+        /// Where to write it.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 /// Why a command could not run (exit code 2).
@@ -124,6 +132,8 @@ enum CliError {
     NoSources(String),
     #[error("`{path}` is not a usable bundle: {message}")]
     Bundle { path: String, message: String },
+    #[error("`{path}` is not a readable zone-data file: {message}")]
+    ZoneData { path: String, message: String },
     #[error("the input is not valid JSON: {0}")]
     Input(String),
     #[error("`{0}` has no DMN TCK test folders (`*.dmn` beside `*-test-*.xml`)")]
@@ -159,6 +169,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Test { dir, json } => test(&dir, json),
         Command::Import { model, output } => import::run(&model, &output),
         Command::Tck { dir, json } => tck::run(&dir, json),
+        Command::Tzdata { output } => tzdata(&output),
         Command::Simulate {
             bundle,
             events,
@@ -208,6 +219,26 @@ fn check(dir: &Path, json: bool, deny_warnings: bool) -> Result<ExitCode, CliErr
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn tzdata(output: &Path) -> Result<ExitCode, CliError> {
+    let bytes = cpm_core::value::zones::write_zone_data();
+    std::fs::write(output, &bytes).map_err(|source| CliError::Write {
+        path: output.display().to_string(),
+        source,
+    })?;
+    // Read back as an engine would, for the summary line.
+    let info = cpm_core::value::zones::install(bytes).map_err(|e| CliError::ZoneData {
+        path: output.display().to_string(),
+        message: e.to_string(),
+    })?;
+    println!(
+        "wrote {}: tz database {}, {} zone names",
+        output.display(),
+        info.version,
+        info.names
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn build(dir: &Path, output: &Path, json: bool) -> Result<ExitCode, CliError> {

@@ -131,6 +131,44 @@ impl Engine {
     }
 }
 
+/// The decisions-only build has no tz database compiled in (a third of its size): the
+/// package loads the zone data file (`pkg-decide/tzdata.bin`, written by `cpm tzdata`) for
+/// bundles that could meet a named time zone, before handing out the engine.
+#[cfg(not(feature = "full"))]
+#[wasm_bindgen]
+impl Engine {
+    /// Whether a request to this bundle could meet a named time zone (`@Europe/Paris`)
+    /// while no zone data is installed: then the package installs it first
+    /// ([`install_zone_data`]). Without it, such a request fails with `zone-data-missing`.
+    #[wasm_bindgen(getter, js_name = needsZoneData)]
+    pub fn needs_zone_data(&self) -> bool {
+        !cpm_core::value::zones::loaded() && self.inner.may_meet_named_zones()
+    }
+}
+
+/// Installs the rules of named time zones from a zone-data file (the bytes of
+/// `pkg-decide/tzdata.bin` after gunzip) for every engine of this module; returns
+/// `{ version, names }` (the tz database release and how many zone names it resolves).
+/// Only the first file installed is used.
+///
+/// # Errors
+/// An `Error` with `code: "bad-zone-data"` when the bytes are not a zone-data file or it is
+/// truncated or damaged.
+#[cfg(not(feature = "full"))]
+#[wasm_bindgen(js_name = installZoneData)]
+pub fn install_zone_data(bytes: Vec<u8>) -> Result<JsValue, JsValue> {
+    match cpm_core::value::zones::install(bytes) {
+        Ok(info) => {
+            let info = serde_json::json!({ "version": info.version, "names": info.names });
+            js_sys::JSON::parse(&canonical::to_string(&info))
+        }
+        Err(e) => Err(js_error(
+            &ErrorDetail::new("bad-zone-data", e.to_string()),
+            None,
+        )),
+    }
+}
+
 /// The limits every request is held to, from the core's constants: `{ inputDepth,
 /// inputStringBytes, inputListItems, evaluationFuel, evaluationDepth, evaluationListItems,
 /// expressionNesting, templateOutputBytes, processStepsPerEvent }`. Each limit has its

@@ -48,6 +48,15 @@ pub enum DecideError {
         /// Why it stopped.
         source: EvalError,
     },
+    /// The request met a named time zone, and this engine was built without the tz
+    /// database and has not installed the zone data ([`crate::value::zones`]).
+    #[error(
+        "time zone `{zone}` is needed, but this engine has no time-zone data loaded; load it (`loadZoneData()` in `@cpm/engine/decide`) and decide again"
+    )]
+    ZoneDataMissing {
+        /// The first zone name met.
+        zone: String,
+    },
 }
 
 /// `input `path`` for a path, `the input document` for the whole document.
@@ -67,6 +76,7 @@ impl DecideError {
             DecideError::InputNotObject { .. } => "invalid-input",
             DecideError::InputType { .. } => "input-type",
             DecideError::InputTooLarge { .. } => "input-too-large",
+            DecideError::ZoneDataMissing { .. } => "zone-data-missing",
             DecideError::Eval { source, .. } => match source {
                 EvalError::FuelExhausted { .. } => "fuel-exhausted",
                 EvalError::DepthExceeded { .. } => "depth-exceeded",

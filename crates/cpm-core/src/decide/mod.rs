@@ -9,6 +9,7 @@ pub mod explain;
 pub mod index;
 pub mod input;
 pub mod table;
+pub mod zone_use;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -133,6 +134,13 @@ impl Engine {
         Some((model, model.decisions.get(d)?))
     }
 
+    /// Whether any request to this bundle could meet a named time zone (`@Europe/Paris`):
+    /// an over-approximation, see [`zone_use`]. Engines built without the tz database load
+    /// the zone data ([`crate::value::zones::install`]) only for such bundles.
+    pub fn may_meet_named_zones(&self) -> bool {
+        zone_use::may_meet_named_zones(&self.bundle.program)
+    }
+
     /// Evaluates decision `name` for the JSON input data `input`.
     ///
     /// # Errors
@@ -144,14 +152,17 @@ impl Engine {
         input: &serde_json::Value,
         options: &Options,
     ) -> Result<Decided, DecideError> {
+        watch_zones();
         let Some((model, decision)) = self.find(name) else {
             return Err(DecideError::UnknownDecision {
                 name: name.to_owned(),
                 known: self.known_names(),
             });
         };
-        let scope = self.input_scope(model, input, options)?;
-        decide_in(model, decision, scope, options)
+        let decided = self
+            .input_scope(model, input, options)
+            .and_then(|scope| decide_in(model, decision, scope, options));
+        zones_checked(decided)
     }
 
     /// [`Engine::decide`] for input data given as JSON text, read straight into the
@@ -168,12 +179,13 @@ impl Engine {
         input_json: &str,
         options: &Options,
     ) -> Option<Result<Decided, DecideError>> {
+        watch_zones();
         let (model, decision) = self.find(name)?;
         let data =
             input::declared_from_text(input_json, model.inputs.iter().map(|i| i.name.as_str()))?;
         // Data that does not convert declines: the general path names the error.
         let scope = scope_of(model, data.iter().map(Option::as_ref), options).ok()?;
-        Some(decide_in(model, decision, scope, options))
+        Some(zones_checked(decide_in(model, decision, scope, options)))
     }
 
     /// Evaluates decision `name` for input data given as FEEL values (by input name).
@@ -190,19 +202,16 @@ impl Engine {
         input: &Context,
         options: &Options,
     ) -> Result<Decided, DecideError> {
+        watch_zones();
         let Some((model, decision)) = self.find(name) else {
             return Err(DecideError::UnknownDecision {
                 name: name.to_owned(),
                 known: self.known_names(),
             });
         };
-        let mut scope = Context::default();
-        for declared in &model.inputs {
-            let value = input.get(&declared.name).cloned().unwrap_or(Value::Null);
-            check_allowed(model, &declared.ty, &value, &declared.name, options)?;
-            scope.insert(declared.name.clone(), value);
-        }
-        decide_in(model, decision, scope, options)
+        let decided = values_scope(model, input, options)
+            .and_then(|scope| decide_in(model, decision, scope, options));
+        zones_checked(decided)
     }
 
     /// Invokes the business knowledge model (or converted decision service) `name` with
@@ -217,6 +226,7 @@ impl Engine {
         args: &Context,
         options: &Options,
     ) -> Result<Value, DecideError> {
+        watch_zones();
         let found = self.bundle.program.models.iter().find_map(|m| {
             let i = m.knowledge.iter().position(|k| k.name == name)?;
             Some((m, m.knowledge.get(i)?, u32::try_from(i).ok()?))
@@ -233,14 +243,16 @@ impl Engine {
             .map(|(p, _)| (p.clone(), args.get(p).cloned().unwrap_or(Value::Null)))
             .collect();
         let mut ev = Evaluator::new(&model.knowledge, &model.types, options.limits);
-        ev.call(
-            &crate::value::Function::Knowledge(index),
-            crate::feel::eval::CallArgs::Named(named),
-        )
-        .map_err(|source| DecideError::Eval {
-            decision: name.to_owned(),
-            source,
-        })
+        let value = ev
+            .call(
+                &crate::value::Function::Knowledge(index),
+                crate::feel::eval::CallArgs::Named(named),
+            )
+            .map_err(|source| DecideError::Eval {
+                decision: name.to_owned(),
+                source,
+            });
+        zones_checked(value)
     }
 
     /// Converts the input document to a scope with every declared input (missing ones null).
@@ -344,6 +356,34 @@ fn check_allowed(
             expected: format!("one of the allowed values of `{name}`"),
             found: crate::value::json::to_canonical_json(value),
         })
+    }
+}
+
+/// The scope of [`Engine::decide_values`]: every declared input, from `input` or null,
+/// held to its allowed values.
+fn values_scope(model: &Model, input: &Context, options: &Options) -> Result<Context, DecideError> {
+    let mut scope = Context::default();
+    for declared in &model.inputs {
+        let value = input.get(&declared.name).cloned().unwrap_or(Value::Null);
+        check_allowed(model, &declared.ty, &value, &declared.name, options)?;
+        scope.insert(declared.name.clone(), value);
+    }
+    Ok(scope)
+}
+
+/// Forgets named zones met earlier without zone data: a request starts watching here.
+fn watch_zones() {
+    let _ = crate::value::zones::take_missing();
+}
+
+/// `result`, unless a named time zone was met without zone data since [`watch_zones`]
+/// (possible only when the engine was built without the tz database): then the result may
+/// hold a null where the zone's rules would give a value, and the request fails with
+/// [`DecideError::ZoneDataMissing`] instead.
+fn zones_checked<T>(result: Result<T, DecideError>) -> Result<T, DecideError> {
+    match crate::value::zones::take_missing() {
+        Some(zone) => Err(DecideError::ZoneDataMissing { zone: zone.into() }),
+        None => result,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod json;
 pub mod json_data;
 pub mod ops;
 pub mod temporal;
+pub mod zones;
 
 use std::sync::Arc;
 

@@ -6,13 +6,14 @@
 //!
 //! Limits: years are restricted to jiff's range, -9999..=9999 (FEEL allows
 //! ±999,999,999); fractional seconds keep at most 9 digits (nanoseconds). IANA zones are
-//! resolved with the tz database bundled into the binary, so every target agrees.
+//! resolved with the same tz database on every target, so every target agrees: compiled in,
+//! or installed at run time from a file written from it ([`super::zones`]).
 
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil;
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::Offset;
 
 pub use super::format::format_value;
 use super::{DaysTimeDuration, Value};
@@ -231,13 +232,13 @@ fn read_zone(c: &mut Cursor<'_>) -> Option<Option<Zone>> {
     }
 }
 
-/// A named zone, validated against the bundled tz database and stored under its
+/// A named zone, validated against the tz database ([`super::zones`]) and stored under its
 /// canonical spelling.
 pub fn named_zone(name: &str) -> Option<Zone> {
     if name.is_empty() || name.len() > 64 {
         return None;
     }
-    let tz = TimeZone::get(name).ok()?;
+    let tz = super::zones::lookup(name)?;
     let canonical = tz.iana_name().unwrap_or(name);
     Some(Zone::Named(Arc::from(canonical)))
 }
@@ -397,7 +398,7 @@ pub(crate) fn instant_in(dt: civil::DateTime, z: &Zone) -> Option<i128> {
     match z {
         Zone::Offset(s) => Some(local_nanos(dt)? - i128::from(*s) * NANOS_PER_SECOND),
         Zone::Named(name) => {
-            let tz = TimeZone::get(name).ok()?;
+            let tz = super::zones::lookup(name)?;
             tz.to_timestamp(dt).ok().map(Timestamp::as_nanosecond)
         }
     }
@@ -408,7 +409,7 @@ pub(crate) fn local_in(instant: i128, z: &Zone) -> Option<civil::DateTime> {
     match z {
         Zone::Offset(s) => from_local_nanos(instant + i128::from(*s) * NANOS_PER_SECOND),
         Zone::Named(name) => {
-            let tz = TimeZone::get(name).ok()?;
+            let tz = super::zones::lookup(name)?;
             let ts = Timestamp::from_nanosecond(instant).ok()?;
             let dt = tz.to_datetime(ts);
             (-9999..=9999).contains(&dt.year()).then_some(dt)
