@@ -201,6 +201,24 @@ test('the fast path reads options and raises errors as the general path does', a
   engine.free();
 });
 
+test('JS numbers read as the same decimal on the fast and the general path, ties included', async () => {
+  const text = 'model: n\ninputs:\n  - { name: x, type: number }\ndecisions:\n  - name: Text\n    expression: string(x)\n';
+  const built = await build([{ path: 'n.yaml', text }]);
+  assert.equal(built.type, 'success');
+  const engine = await Engine.load(built.bundle);
+  class Record {}
+  for (const x of [0.1, 1e21, 1.5e-8, -2.5, 2 ** 53 + 2, 1125899906842624.25]) {
+    const fast = engine.decide('Text', { x }, { explain: false });
+    const general = engine.decide('Text', Object.assign(new Record(), { x }), { explain: false });
+    assert.deepEqual(fast, general, String(x));
+  }
+  // Two shortest texts are equally near 1125899906842624.25: both paths take the even one,
+  // as `String(x)` does.
+  assert.equal(String(1125899906842624.25), '1125899906842624.2');
+  assert.equal(engine.decide('Text', Object.assign(new Record(), { x: 1125899906842624.25 })).output, '1125899906842624.2');
+  engine.free();
+});
+
 /** Calls `f` and returns what it threw. */
 function thrown(f) {
   try {

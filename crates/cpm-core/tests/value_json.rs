@@ -276,3 +276,122 @@ proptest! {
         prop_assert_eq!(cpm_core::value::duration::format_number(&d), want);
     }
 }
+
+/// 2^50 + 0.25: its shortest texts `…624.2` and `…624.3` are equally near.
+const TIE: f64 = 1_125_899_906_842_624.0 + 0.25;
+
+/// Floats of every magnitude: subnormals, powers of ten, integers, the extremes.
+fn special_floats() -> Vec<f64> {
+    let mut v = vec![
+        0.0,
+        -0.0,
+        0.1,
+        0.3,
+        1.0,
+        100.0,
+        1e21,
+        1e-7,
+        1.5e-8,
+        123_456_789.0,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        f64::MIN,
+        f64::EPSILON,
+        5e-324,
+        9_007_199_254_740_993.0,
+        TIE,
+    ];
+    for e in -30..=30 {
+        v.push(10f64.powi(e));
+        v.push(-2.5 * 10f64.powi(e));
+    }
+    v
+}
+
+/// The significant digits of a float's text (no sign, point, exponent or zeros around).
+fn significant(text: &str) -> String {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or("");
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits.trim_matches('0').to_owned()
+}
+
+/// What JavaScript's `String(x)` promises for the digits, which `float_text` gives in
+/// Rust's layouts: the fewest digits that read back as `x`; when two such are equally
+/// near, the even one (Rust's own formatter rounds that tie up: `...624.3`).
+fn check_float_text<F>(x: F, display: &str, plain: &str, exponent: Option<(&str, &str)>)
+where
+    F: std::str::FromStr + PartialEq + std::fmt::Debug,
+    <F as std::str::FromStr>::Err: std::fmt::Debug,
+{
+    assert_eq!(
+        plain.parse::<F>().expect("a number"),
+        x,
+        "{plain} reads back"
+    );
+    let (ours, std) = (significant(plain), significant(display));
+    if ours != std {
+        assert_eq!(ours.len(), std.len(), "{plain} vs {display}: as short");
+        let last = ours.bytes().last().unwrap_or(b'0');
+        assert!(
+            (last - b'0') % 2 == 0,
+            "{plain} vs {display}: the tie goes to even"
+        );
+    }
+    // The layout is the standard library's: only the digits may differ.
+    let shape = |t: &str| t.replace(|c: char| c.is_ascii_digit(), "");
+    assert_eq!(shape(plain), shape(display), "{plain} vs {display}");
+    if let Some((exponent, display_exp)) = exponent {
+        assert_eq!(
+            exponent.parse::<F>().expect("a number"),
+            x,
+            "{exponent} reads back"
+        );
+        assert_eq!(significant(exponent), ours, "{exponent}: the same digits");
+        assert_eq!(
+            exponent.split('e').nth(1),
+            display_exp.split('e').nth(1),
+            "{exponent} vs {display_exp}: the same exponent"
+        );
+    }
+}
+
+#[test]
+fn float_text_is_the_shortest_text_that_reads_back() {
+    use cpm_core::value::float_text::{exponent, plain};
+    for x in special_floats() {
+        let e = exponent(x);
+        check_float_text(x, &x.to_string(), &plain(x), Some((&e, &format!("{x:e}"))));
+        #[expect(clippy::cast_possible_truncation, reason = "f32 cases from f64 ones")]
+        let y = x as f32;
+        if y.is_finite() {
+            check_float_text(y, &y.to_string(), &plain(y), None);
+        }
+    }
+    // What `String(1125899906842624.25)` gives in JavaScript (a tie between .2 and .3).
+    assert_eq!(plain(TIE), "1125899906842624.2");
+    assert_eq!(plain(0.1), "0.1");
+    assert_eq!(plain(1e21), "1000000000000000000000");
+    assert_eq!(exponent(1e21), "1e21");
+    assert_eq!(exponent(-1.5e-8), "-1.5e-8");
+    assert_eq!(plain(-0.0), "-0");
+    assert_eq!(exponent(0.0), "0e0");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20000))]
+
+    /// Any finite float, from its bits.
+    #[test]
+    fn float_text_of_any_float_is_the_shortest_text_that_reads_back(bits in any::<u64>(), bits32 in any::<u32>()) {
+        use cpm_core::value::float_text::{exponent, plain};
+        let x = f64::from_bits(bits);
+        if x.is_finite() {
+            let e = exponent(x);
+            check_float_text(x, &x.to_string(), &plain(x), Some((&e, &format!("{x:e}"))));
+        }
+        let y = f32::from_bits(bits32);
+        if y.is_finite() {
+            check_float_text(y, &y.to_string(), &plain(y), None);
+        }
+    }
+}

@@ -16,6 +16,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::float_text;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
 
@@ -39,8 +40,8 @@ pub enum Refusal {
 /// How floats are written as decimal text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FloatText {
-    /// Rust's `Display`: the shortest digits that read back as the float, never an exponent
-    /// (`1e21` → `1000000000000000000000`).
+    /// The shortest digits that read back as the float ([`super::float_text::plain`]),
+    /// never an exponent (`1e21` → `1000000000000000000000`).
     Plain,
     /// As JavaScript's `String(x)`: plain between 1e-7 and 1e21, with an exponent outside
     /// (`1e21` → `1e21`).
@@ -117,9 +118,9 @@ impl Seed<'_> {
         let magnitude = v.abs();
         match self.rules.floats {
             FloatText::JavaScript if magnitude != 0.0 && !(1e-7..1e21).contains(&magnitude) => {
-                format!("{v:e}")
+                float_text::exponent(v)
             }
-            _ => v.to_string(),
+            _ => float_text::plain(v),
         }
     }
 }
@@ -167,7 +168,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
     /// the nearest double).
     fn visit_f32<E: de::Error>(self, v: f32) -> Result<Json, E> {
         let text = match self.rules.floats {
-            FloatText::Plain => v.to_string(),
+            FloatText::Plain => float_text::plain(v),
             FloatText::JavaScript => self.float_text(f64::from(v)),
         };
         self.float(f64::from(v), text)

@@ -5,6 +5,7 @@
 //! their zone exactly as written so that output is the same on every target.
 
 pub mod duration;
+pub mod float_text;
 pub mod format;
 pub mod json;
 pub mod json_data;
