@@ -23,6 +23,7 @@ export type {
   LimitErrorCode,
   Limits,
   WasmSource,
+  ZoneDataErrorCode,
 } from './index.js';
 
 /**
@@ -31,7 +32,11 @@ export type {
  */
 export class Engine {
   private constructor();
-  /** Loads a bundle; rejects with a `CpmError` (`bad-bundle`) when the bytes are not one. */
+  /**
+   * Loads a bundle, and the time-zone data first when the bundle could meet a named zone
+   * (see `loadZoneData`); rejects with a `CpmError`: `bad-bundle` when the bytes are not
+   * one, `zone-data-unavailable` or `bad-zone-data` when the zone data cannot be loaded.
+   */
   static load(bundleBytes: BundleBytes): Promise<Engine>;
   /** The bundle's content hash (lowercase hex SHA-256). */
   readonly bundleHash: string;
@@ -61,3 +66,26 @@ export function init(wasm?: WasmSource): Promise<void>;
 
 /** Sets the wasm source `init()` uses by default (decide-node.js uses it to read from disk). */
 export function setDefaultWasmSource(source: () => WasmSource | Promise<WasmSource>): void;
+
+/** What `loadZoneData` installed: the IANA tz database release and how many zone names it resolves. */
+export interface ZoneDataInfo {
+  /** The release, e.g. `2026f`. */
+  version: string;
+  /** Zone names, links included (598 in 2026f). */
+  names: number;
+}
+
+/** The time-zone data file: a URL, a `Response`, or its bytes (gzipped or not). */
+export type ZoneDataSource = string | URL | Response | BufferSource;
+
+/**
+ * Loads the rules of named time zones (`@Europe/Paris`) once for every engine of this entry.
+ * `Engine.load` calls it for bundles that could meet a named zone; call it yourself to
+ * preload, or to fetch the file from elsewhere. By default `pkg-decide/tzdata.bin` next to
+ * the glue (in Node: read from disk). Rejects with a `CpmError`: `zone-data-unavailable`
+ * (the fetch failed; a later call tries again) or `bad-zone-data`.
+ */
+export function loadZoneData(source?: ZoneDataSource): Promise<ZoneDataInfo>;
+
+/** Sets the source `loadZoneData()` uses by default (decide-node.js uses it to read from disk). */
+export function setDefaultZoneDataSource(source: () => ZoneDataSource | Promise<ZoneDataSource>): void;

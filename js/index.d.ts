@@ -88,7 +88,16 @@ export type ErrorCode =
   | 'input-type'
   | 'hit-policy-violation'
   | 'bad-bundle'
+  | ZoneDataErrorCode
   | LimitErrorCode;
+
+/**
+ * The codes of `@cpm/engine/decide`'s time-zone data (its wasm has no database compiled in):
+ * `zone-data-missing` (a request met a named zone before the data was loaded),
+ * `zone-data-unavailable` (fetching it failed), `bad-zone-data` (not a zone-data file, or
+ * damaged). The whole engine never gives them.
+ */
+export type ZoneDataErrorCode = 'zone-data-missing' | 'zone-data-unavailable' | 'bad-zone-data';
 
 /** The limits of `limits()`: the core's constants, the same in every build (edge, browser, CLI). */
 export interface Limits {
