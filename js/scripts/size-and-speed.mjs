@@ -9,7 +9,7 @@
 
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 
 import { chromium } from 'playwright-core';
@@ -35,6 +35,9 @@ const glue = sizes(join(jsRoot, 'pkg', 'cpm_web.js'));
 const leanWasm = sizes(join(jsRoot, 'pkg-decide', 'cpm_web_decide_bg.wasm'));
 const leanGlue = sizes(join(jsRoot, 'pkg-decide', 'cpm_web_decide.js'));
 const common = sizes(join(jsRoot, 'common.js'));
+// Shipped gzipped: its gzip size is the file, its raw size what it holds.
+const tzdataFile = readFileSync(join(jsRoot, 'pkg-decide', 'tzdata.bin'));
+const tzdata = { raw: gunzipSync(tzdataFile).length, gzip: tzdataFile.length };
 // cargo's output is the build made last by scripts/build.sh: the decisions-only one.
 const cargoWasm = join(repoRoot, 'target', 'wasm32-unknown-unknown', 'wasm-release', 'cpm_web.wasm');
 let beforeOpt = null;
@@ -101,7 +104,8 @@ Numbers vary from run to run by 10–20 %; they are a report, not a test.
 | --- | ---: | ---: | ---: |
 | \`pkg/cpm_web_bg.wasm\`: the whole engine, \`@cpm/engine\` (after \`wasm-opt -Oz\`) | ${kb(wasm.raw)} | **${kb(wasm.gzip)}** | ${kb(wasm.brotli)} |
 | \`pkg-decide/cpm_web_decide_bg.wasm\`: decisions only, \`@cpm/engine/decide\` (after \`wasm-opt -Oz\`) | ${kb(leanWasm.raw)} | **${kb(leanWasm.gzip)}** | ${kb(leanWasm.brotli)} |
-${beforeOpt ? `| cargo's \`cpm_web.wasm\` of the decide build (before wasm-bindgen and wasm-opt) | ${kb(beforeOpt.raw)} | ${kb(beforeOpt.gzip)} | ${kb(beforeOpt.brotli)} |\n` : ''}| \`pkg/cpm_web.js\` (glue of the whole engine) | ${kb(glue.raw)} | ${kb(glue.gzip)} | ${kb(glue.brotli)} |
+${beforeOpt ? `| cargo's \`cpm_web.wasm\` of the decide build (before wasm-bindgen and wasm-opt) | ${kb(beforeOpt.raw)} | ${kb(beforeOpt.gzip)} | ${kb(beforeOpt.brotli)} |\n` : ''}| \`pkg-decide/tzdata.bin\`: the decide entry's time-zone data, fetched only for bundles that can meet a named zone (shipped gzipped) | ${kb(tzdata.raw)} | ${kb(tzdata.gzip)} | — |
+| \`pkg/cpm_web.js\` (glue of the whole engine) | ${kb(glue.raw)} | ${kb(glue.gzip)} | ${kb(glue.brotli)} |
 | \`pkg-decide/cpm_web_decide.js\` (glue of the decide build) | ${kb(leanGlue.raw)} | ${kb(leanGlue.gzip)} | ${kb(leanGlue.brotli)} |
 | \`common.js\` (shared by both entries) | ${kb(common.raw)} | ${kb(common.gzip)} | ${kb(common.brotli)} |
 
