@@ -1,7 +1,7 @@
 //! The rules of named time zones (`@Europe/Paris`): where they come from.
 //!
 //! Pipeline position: value layer, under [`super::temporal`], which resolves every named
-//! zone through [`lookup`].
+//! zone through `lookup`.
 //!
 //! With the feature `bundled-tzdb` (the default) the IANA tz database is compiled in
 //! (jiff's bundled copy) and every zone resolves at once. Without it, as in the browser's
