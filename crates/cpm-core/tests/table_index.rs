@@ -1,8 +1,9 @@
-//! The rule index of large decision tables changes nothing but speed: on random tables
-//! (literal cells, lists, comparisons, ranges, negations, predicates, wildcards) and random
-//! inputs (matching, between and on endpoints, of other types, null), every hit policy gives
-//! the same outputs, the same fired rules and the same errors with the index as with a
-//! row-by-row scan.
+//! The rule index of large decision tables and the prepared literal cells and outputs change
+//! nothing but speed: on random tables (literal cells, lists, comparisons, ranges,
+//! negations, predicates, wildcards) and random inputs (matching, between and on endpoints,
+//! of other types, null), every hit policy gives the same outputs, the same fired rules and
+//! the same errors with the index as with a row-by-row scan, and with prepared cells as
+//! with every cell evaluated as written, under any budget.
 #![expect(
     clippy::unwrap_used,
     reason = "test helpers: an unexpected build outcome must stop the test loudly"
@@ -12,6 +13,7 @@ use cpm_core::api::{self, BuildAnswer};
 use cpm_core::compile::SourceText;
 use cpm_core::decide::index::{LazyIndex, TableIndex};
 use cpm_core::decide::{Engine, Options};
+use cpm_core::feel::eval::Limits;
 use cpm_core::ir::Body;
 use cpm_core::value::json;
 use proptest::prelude::*;
@@ -172,10 +174,58 @@ fn scanning(mut bundle: cpm_core::bundle::Bundle) -> cpm_core::bundle::Bundle {
     bundle
 }
 
+/// The same bundle with every table scanned and every cell and output evaluated as written.
+fn as_written(mut bundle: cpm_core::bundle::Bundle) -> cpm_core::bundle::Bundle {
+    for model in &mut bundle.program.models {
+        for decision in &mut model.decisions {
+            if let Body::Table(table) = &mut decision.body {
+                table.index = LazyIndex::as_written();
+            }
+        }
+    }
+    bundle
+}
+
+/// [`model`] with default outputs, and with every fourth rule's first output an expression
+/// instead of a literal.
+fn model_with_defaults(hit: &str, rules: &[(String, String, String)]) -> String {
+    let mut text = model(hit, rules)
+        .replace(
+            "- { name: rule, type: number }",
+            "- { name: rule, type: number, default: '-1' }",
+        )
+        .replace(
+            "- { name: rank, values: '\"a\", \"b\", \"c\"' }",
+            "- { name: rank, values: '\"a\", \"b\", \"c\"', default: '\"c\"' }",
+        );
+    for i in (1..rules.len()).step_by(4) {
+        text = text.replace(&format!("then: [{i},"), &format!("then: ['{i} + 0',"));
+        text = text.replace(&format!("then: [{i}] "), &format!("then: ['{i} + 0'] "));
+    }
+    text
+}
+
+fn limits() -> impl Strategy<Value = Limits> {
+    (
+        0u64..400,
+        prop_oneof![1u32..6, Just(128)],
+        prop_oneof![0u64..3, Just(1_000_000)],
+    )
+        .prop_map(|(fuel, max_depth, max_list)| Limits {
+            fuel,
+            max_depth,
+            max_list,
+        })
+}
+
 fn answer(engine: &Engine, input: &serde_json::Value) -> String {
+    answer_within(engine, input, Limits::default())
+}
+
+fn answer_within(engine: &Engine, input: &serde_json::Value, limits: Limits) -> String {
     let options = Options {
         explain: true,
-        ..Options::default()
+        limits,
     };
     match engine.decide("D", input, &options) {
         Ok(d) => format!("{} trace {:?}", json::to_canonical_json(&d.output), d.trace),
@@ -204,6 +254,41 @@ proptest! {
             input["total"] = total;
             input["flag"] = flag;
             prop_assert_eq!(answer(&indexed, &input), answer(&scanned, &input), "input {}", input);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn prepared_cells_answer_as_written_ones_under_any_budget(
+        hit in hit_policy(),
+        rules in prop::collection::vec((cell_tier(), cell_total(), cell_flag()), 1..40),
+        inputs in prop::collection::vec(
+            ((input_value(), total_value(), flag_value()), prop::collection::vec(limits(), 6)),
+            6,
+        ),
+        defaults in any::<bool>(),
+    ) {
+        let text = if defaults { model_with_defaults(hit, &rules) } else { model(hit, &rules) };
+        let Some(bundle) = build(&text) else { return Ok(()) };
+        // Both scan: with the index, a rule it rules out is never checked, so a cell of that
+        // rule that would exhaust a budget is never evaluated either.
+        let prepared = Engine::new(scanning(bundle.clone()));
+        let written = Engine::new(as_written(bundle));
+        for ((tier, total, flag), limits) in inputs {
+            let mut input = tier;
+            input["total"] = total;
+            input["flag"] = flag;
+            prop_assert_eq!(answer(&prepared, &input), answer(&written, &input), "input {}", input);
+            for limits in limits {
+                prop_assert_eq!(
+                    answer_within(&prepared, &input, limits),
+                    answer_within(&written, &input, limits),
+                    "input {} within {:?}", input, limits
+                );
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod err;
 pub mod explain;
 pub mod index;
 pub mod input;
+pub mod prepared;
 pub mod table;
 
 use std::collections::BTreeMap;

@@ -5,6 +5,7 @@
 use std::cmp::Ordering;
 
 use super::explain::{FiredRule, TableTrace};
+use super::prepared::PreparedTable;
 use crate::feel::err::EvalError;
 use crate::feel::eval::Evaluator;
 use crate::ir::{Cell, Rule, Table};
@@ -27,13 +28,14 @@ pub fn eval_table(
         inputs.push(ev.eval(&input.expr)?);
     }
     let stop_at_first = matches!(table.hit, HitPolicy::First);
+    let prepared = table.index.prepared(table);
     let mut matched: Vec<usize> = Vec::new();
     // The index only removes rules that cannot match; each candidate is checked in full.
     let mut check = |position: usize| -> Result<bool, EvalError> {
         let Some(rule) = table.rules.get(position) else {
             return Ok(false);
         };
-        if rule_matches(ev, rule, &inputs)? {
+        if rule_matches(ev, rule, prepared.map(|p| (p, position)), &inputs)? {
             matched.push(position);
             return Ok(stop_at_first);
         }
@@ -55,7 +57,7 @@ pub fn eval_table(
             }
         }
     }
-    let (value, fired) = apply_hit_policy(ev, table, &matched)?;
+    let (value, fired) = apply_hit_policy(ev, table, prepared, &matched)?;
     if let Some(trace) = trace {
         trace.inputs = table
             .inputs
@@ -71,10 +73,20 @@ pub fn eval_table(
     Ok(value)
 }
 
-/// Whether every input entry of `rule` accepts its input value.
-fn rule_matches(ev: &mut Evaluator<'_>, rule: &Rule, inputs: &[Value]) -> Result<bool, EvalError> {
-    for (cell, input) in rule.when.iter().zip(inputs) {
-        if !cell_matches(ev, cell, input)? {
+/// Whether every input entry of `rule` accepts its input value; `prepared` is the table's
+/// prepared form and the rule's position in it.
+fn rule_matches(
+    ev: &mut Evaluator<'_>,
+    rule: &Rule,
+    prepared: Option<(&PreparedTable, usize)>,
+    inputs: &[Value],
+) -> Result<bool, EvalError> {
+    for (column, (cell, input)) in rule.when.iter().zip(inputs).enumerate() {
+        let accepted = match prepared {
+            Some((table, position)) => table.cell(position, column).matches(ev, cell, input)?,
+            None => cell_matches(ev, cell, input)?,
+        };
+        if !accepted {
             return Ok(false);
         }
     }
@@ -101,8 +113,26 @@ pub fn cell_matches(ev: &mut Evaluator<'_>, cell: &Cell, input: &Value) -> Resul
     Ok(any? != *negated)
 }
 
-/// The output value of one rule: the single output's value, or a context of all outputs.
-fn rule_output(ev: &mut Evaluator<'_>, table: &Table, rule: &Rule) -> Result<Value, EvalError> {
+/// The output value of rule `position`: the single output's value, or a context of all
+/// outputs; prepared when its outputs are literals.
+fn rule_output(
+    ev: &mut Evaluator<'_>,
+    table: &Table,
+    prepared: Option<&PreparedTable>,
+    position: usize,
+) -> Result<Value, EvalError> {
+    let Some(rule) = table.rules.get(position) else {
+        return Ok(Value::Null);
+    };
+    let literal = prepared.and_then(|p| p.output(position));
+    if let Some(value) = literal.and_then(|l| l.take(ev)) {
+        return Ok(value);
+    }
+    written_output(ev, table, rule)
+}
+
+/// [`rule_output`] evaluated as written.
+fn written_output(ev: &mut Evaluator<'_>, table: &Table, rule: &Rule) -> Result<Value, EvalError> {
     if let [single] = rule.then.as_slice() {
         return ev.eval(single);
     }
@@ -113,10 +143,19 @@ fn rule_output(ev: &mut Evaluator<'_>, table: &Table, rule: &Rule) -> Result<Val
     Ok(Value::context(ctx))
 }
 
-/// The table's value when no rule matched: the default outputs, if any are declared.
-fn default_output(ev: &mut Evaluator<'_>, table: &Table) -> Result<Value, EvalError> {
+/// The table's value when no rule matched: the default outputs, if any are declared;
+/// prepared when they are literals.
+fn default_output(
+    ev: &mut Evaluator<'_>,
+    table: &Table,
+    prepared: Option<&PreparedTable>,
+) -> Result<Value, EvalError> {
     if table.outputs.iter().all(|o| o.default.is_none()) {
         return Ok(Value::Null);
+    }
+    let literal = prepared.and_then(PreparedTable::default_output);
+    if let Some(value) = literal.and_then(|l| l.take(ev)) {
+        return Ok(value);
     }
     let mut values = Vec::with_capacity(table.outputs.len());
     for output in &table.outputs {
@@ -143,6 +182,7 @@ fn default_output(ev: &mut Evaluator<'_>, table: &Table) -> Result<Value, EvalEr
 fn apply_hit_policy(
     ev: &mut Evaluator<'_>,
     table: &Table,
+    prepared: Option<&PreparedTable>,
     matched: &[usize],
 ) -> Result<(Value, Vec<usize>), EvalError> {
     let rule = |i: usize| table.rules.get(i);
@@ -153,12 +193,12 @@ fn apply_hit_policy(
         HitPolicy::Collect(Some(_))
             if matched.is_empty() && table.outputs.iter().any(|o| o.default.is_some()) =>
         {
-            Ok((default_output(ev, table)?, Vec::new()))
+            Ok((default_output(ev, table, prepared)?, Vec::new()))
         }
         HitPolicy::Unique | HitPolicy::First | HitPolicy::Any | HitPolicy::Priority
             if matched.is_empty() =>
         {
-            Ok((default_output(ev, table)?, Vec::new()))
+            Ok((default_output(ev, table, prepared)?, Vec::new()))
         }
         HitPolicy::Unique => {
             if matched.len() > 1 {
@@ -169,14 +209,16 @@ fn apply_hit_policy(
                     ),
                 });
             }
-            single(ev, table, matched)
+            single(ev, table, prepared, matched)
         }
-        HitPolicy::First => single(ev, table, matched),
+        HitPolicy::First => single(ev, table, prepared, matched),
         HitPolicy::Any => {
             let mut first: Option<Value> = None;
             for &i in matched {
-                let Some(r) = rule(i) else { continue };
-                let v = rule_output(ev, table, r)?;
+                if rule(i).is_none() {
+                    continue;
+                }
+                let v = rule_output(ev, table, prepared, i)?;
                 match &first {
                     None => first = Some(v),
                     Some(f) => {
@@ -196,20 +238,20 @@ fn apply_hit_policy(
         HitPolicy::Priority => {
             let ordered = by_priority(ev, table, matched)?;
             let best: Vec<usize> = ordered.into_iter().take(1).collect();
-            single(ev, table, &best)
+            single(ev, table, prepared, &best)
         }
         HitPolicy::OutputOrder => {
             let ordered = by_priority(ev, table, matched)?;
-            collect_list(ev, table, ordered)
+            collect_list(ev, table, prepared, ordered)
         }
         HitPolicy::RuleOrder | HitPolicy::Collect(None) => {
-            collect_list(ev, table, matched.to_vec())
+            collect_list(ev, table, prepared, matched.to_vec())
         }
         HitPolicy::Collect(Some(aggregation)) => {
             let mut values = Vec::with_capacity(matched.len());
             for &i in matched {
-                if let Some(r) = rule(i) {
-                    values.push(rule_output(ev, table, r)?);
+                if rule(i).is_some() {
+                    values.push(rule_output(ev, table, prepared, i)?);
                 }
             }
             Ok((aggregate(aggregation, &values), matched.to_vec()))
@@ -221,11 +263,12 @@ fn apply_hit_policy(
 fn single(
     ev: &mut Evaluator<'_>,
     table: &Table,
+    prepared: Option<&PreparedTable>,
     selected: &[usize],
 ) -> Result<(Value, Vec<usize>), EvalError> {
-    match selected.first().and_then(|&i| table.rules.get(i)) {
-        Some(r) => Ok((rule_output(ev, table, r)?, selected.to_vec())),
-        None => Ok((default_output(ev, table)?, Vec::new())),
+    match selected.first().filter(|&&i| i < table.rules.len()) {
+        Some(&i) => Ok((rule_output(ev, table, prepared, i)?, selected.to_vec())),
+        None => Ok((default_output(ev, table, prepared)?, Vec::new())),
     }
 }
 
@@ -233,12 +276,13 @@ fn single(
 fn collect_list(
     ev: &mut Evaluator<'_>,
     table: &Table,
+    prepared: Option<&PreparedTable>,
     rules: Vec<usize>,
 ) -> Result<(Value, Vec<usize>), EvalError> {
     let mut out = Vec::with_capacity(rules.len());
     for &i in &rules {
-        if let Some(r) = table.rules.get(i) {
-            out.push(rule_output(ev, table, r)?);
+        if i < table.rules.len() {
+            out.push(rule_output(ev, table, prepared, i)?);
         }
     }
     Ok((Value::list(out), rules))
