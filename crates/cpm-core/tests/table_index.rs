@@ -186,21 +186,43 @@ fn as_written(mut bundle: cpm_core::bundle::Bundle) -> cpm_core::bundle::Bundle 
     bundle
 }
 
-/// [`model`] with default outputs, and with every fourth rule's first output an expression
-/// instead of a literal.
-fn model_with_defaults(hit: &str, rules: &[(String, String, String)]) -> String {
-    let mut text = model(hit, rules)
-        .replace(
-            "- { name: rule, type: number }",
-            "- { name: rule, type: number, default: '-1' }",
-        )
-        .replace(
-            "- { name: rank, values: '\"a\", \"b\", \"c\"' }",
-            "- { name: rank, values: '\"a\", \"b\", \"c\"', default: '\"c\"' }",
-        );
-    for i in (1..rules.len()).step_by(4) {
-        text = text.replace(&format!("then: [{i},"), &format!("then: ['{i} + 0',"));
-        text = text.replace(&format!("then: [{i}] "), &format!("then: ['{i} + 0'] "));
+/// [`model`] with default outputs when `defaults`; with `expressions`, every fourth rule's
+/// first output is an expression instead of a literal, and without, no cell is a predicate
+/// (so the table's cells and outputs are all literals).
+fn model_variant(
+    hit: &str,
+    rules: &[(String, String, String)],
+    defaults: bool,
+    expressions: bool,
+) -> String {
+    let literal = |cell: &String| match cell.contains('?') {
+        true => "-".to_owned(),
+        false => cell.clone(),
+    };
+    let rules: Vec<(String, String, String)> = match expressions {
+        true => rules.to_vec(),
+        false => rules
+            .iter()
+            .map(|(a, b, c)| (literal(a), literal(b), literal(c)))
+            .collect(),
+    };
+    let mut text = model(hit, &rules);
+    if defaults {
+        text = text
+            .replace(
+                "- { name: rule, type: number }",
+                "- { name: rule, type: number, default: '-1' }",
+            )
+            .replace(
+                "- { name: rank, values: '\"a\", \"b\", \"c\"' }",
+                "- { name: rank, values: '\"a\", \"b\", \"c\"', default: '\"c\"' }",
+            );
+    }
+    if expressions {
+        for i in (1..rules.len()).step_by(4) {
+            text = text.replace(&format!("then: [{i},"), &format!("then: ['{i} + 0',"));
+            text = text.replace(&format!("then: [{i}] "), &format!("then: ['{i} + 0'] "));
+        }
     }
     text
 }
@@ -270,9 +292,15 @@ proptest! {
             6,
         ),
         defaults in any::<bool>(),
+        expressions in any::<bool>(),
     ) {
-        let text = if defaults { model_with_defaults(hit, &rules) } else { model(hit, &rules) };
+        let text = model_variant(hit, &rules, defaults, expressions);
         let Some(bundle) = build(&text) else { return Ok(()) };
+        let Body::Table(table) = &bundle.program.models[0].decisions[0].body else {
+            panic!("D is a table")
+        };
+        let scope_free = table.index.prepared(table).unwrap().is_scope_free();
+        prop_assert!(scope_free || expressions, "a table of literals needs no scope");
         // Both scan: with the index, a rule it rules out is never checked, so a cell of that
         // rule that would exhaust a budget is never evaluated either.
         let prepared = Engine::new(scanning(bundle.clone()));

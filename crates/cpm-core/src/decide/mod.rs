@@ -151,8 +151,8 @@ impl Engine {
                 known: self.known_names(),
             });
         };
-        let scope = self.input_scope(model, input, options)?;
-        decide_in(model, decision, scope, options)
+        let values = self.input_values(model, input, options)?;
+        decide_declared(model, decision, values, options)
     }
 
     /// [`Engine::decide`] for input data given as JSON text, read straight into the
@@ -173,8 +173,8 @@ impl Engine {
         let data =
             input::declared_from_text(input_json, model.inputs.iter().map(|i| i.name.as_str()))?;
         // Data that does not convert declines: the general path names the error.
-        let scope = scope_of(model, data.iter().map(Option::as_ref), options).ok()?;
-        Some(decide_in(model, decision, scope, options))
+        let values = declared_values(model, data.iter().map(Option::as_ref), options).ok()?;
+        Some(decide_declared(model, decision, values, options))
     }
 
     /// Evaluates decision `name` for input data given as FEEL values (by input name).
@@ -197,13 +197,13 @@ impl Engine {
                 known: self.known_names(),
             });
         };
-        let mut scope = Context::default();
+        let mut values = Vec::with_capacity(model.inputs.len());
         for declared in &model.inputs {
             let value = input.get(&declared.name).cloned().unwrap_or(Value::Null);
             check_allowed(model, &declared.ty, &value, &declared.name, options)?;
-            scope.insert(declared.name.clone(), value);
+            values.push(value);
         }
-        decide_in(model, decision, scope, options)
+        decide_declared(model, decision, values, options)
     }
 
     /// Invokes the business knowledge model (or converted decision service) `name` with
@@ -244,13 +244,13 @@ impl Engine {
         })
     }
 
-    /// Converts the input document to a scope with every declared input (missing ones null).
-    fn input_scope(
+    /// Converts the input document to the values of the declared inputs (missing ones null).
+    fn input_values(
         &self,
         model: &Model,
         input: &serde_json::Value,
         options: &Options,
-    ) -> Result<Context, DecideError> {
+    ) -> Result<Vec<Value>, DecideError> {
         let map = match input {
             serde_json::Value::Object(map) => Some(map),
             serde_json::Value::Null => None,
@@ -260,7 +260,7 @@ impl Engine {
                 });
             }
         };
-        scope_of(
+        declared_values(
             model,
             model
                 .inputs
@@ -289,27 +289,103 @@ impl Engine {
     }
 }
 
-/// The scope of a decision request: every declared input, converted by its declared type
-/// from its data (`None`: absent, so null) and held to its allowed values; with room for
-/// the decisions' results, added to the same scope as they are made.
-fn scope_of<'d>(
+/// The values of a decision request's declared inputs, in declared order: each converted
+/// by its declared type from its data (`None`: absent, so null) and held to its allowed
+/// values.
+fn declared_values<'d>(
     model: &Model,
     data: impl Iterator<Item = Option<&'d serde_json::Value>>,
     options: &Options,
-) -> Result<Context, DecideError> {
-    let mut scope = Context::with_capacity_and_hasher(
-        model.inputs.len() + model.decisions.len(),
-        Default::default(),
-    );
+) -> Result<Vec<Value>, DecideError> {
+    let mut values = Vec::with_capacity(model.inputs.len());
     for (declared, data) in model.inputs.iter().zip(data) {
         let value = match data {
             Some(data) => input::convert(data, &declared.ty, &model.types, &declared.name)?,
             None => Value::Null,
         };
         check_allowed(model, &declared.ty, &value, &declared.name, options)?;
+        values.push(value);
+    }
+    Ok(values)
+}
+
+/// Evaluates `decision` for the values of the model's declared inputs (in declared order):
+/// straight from them when the decision is a table that needs nothing else
+/// ([`decide_table_directly`]), otherwise in a scope of them.
+fn decide_declared(
+    model: &Model,
+    decision: &Decision,
+    values: Vec<Value>,
+    options: &Options,
+) -> Result<Decided, DecideError> {
+    if let Some(decided) = decide_table_directly(model, decision, &values, options) {
+        return decided;
+    }
+    let mut scope = Context::with_capacity_and_hasher(
+        model.inputs.len() + model.decisions.len(),
+        Default::default(),
+    );
+    for (declared, value) in model.inputs.iter().zip(values) {
         scope.insert(declared.name.clone(), value);
     }
-    Ok(scope)
+    decide_in(model, decision, scope, options)
+}
+
+/// [`decide_in`] without a scope, for a decision that requires no other decision and is a
+/// table whose input expressions are declared inputs' names and whose cells and outputs are
+/// literals ([`prepared::PreparedTable::is_scope_free`]): its input values are taken from
+/// `values` (declared order) instead of being looked up, charged as the lookups are. The
+/// same answer and errors as [`decide_in`]; `None` for any other decision.
+fn decide_table_directly(
+    model: &Model,
+    decision: &Decision,
+    values: &[Value],
+    options: &Options,
+) -> Option<Result<Decided, DecideError>> {
+    let Body::Table(table) = &decision.body else {
+        return None;
+    };
+    if !decision.plan.is_empty() || !table.index.prepared(table)?.is_scope_free() {
+        return None;
+    }
+    let inputs = table
+        .inputs
+        .iter()
+        .map(|input| {
+            let crate::feel::ast::ExprKind::Name(name) = &input.expr.kind else {
+                return None;
+            };
+            // In the scope a later input of the same name would hide an earlier one.
+            let position = model.inputs.iter().rposition(|d| &d.name == name)?;
+            values.get(position).cloned()
+        })
+        .collect::<Option<Vec<Value>>>()?;
+    let mut ev = Evaluator::new(&model.knowledge, &model.types, options.limits);
+    let mut table_trace = TableTrace::default();
+    let result = ev.nested(|ev| {
+        for _ in &inputs {
+            ev.charge_name()?;
+        }
+        table::eval_rows(
+            ev,
+            table,
+            inputs,
+            options.explain.then_some(&mut table_trace),
+        )
+    });
+    let mut trace = Vec::new();
+    Some(
+        finish_step(
+            &mut ev,
+            model,
+            decision,
+            result,
+            table_trace,
+            options,
+            &mut trace,
+        )
+        .map(|output| Decided { output, trace }),
+    )
 }
 
 /// Refuses a value outside its item definition's allowed values.
@@ -373,43 +449,64 @@ fn decide_in(
             options.explain.then_some(&mut table_trace),
         );
         ev.pop();
-        // Every result is walked at least once more (type check, explanation, JSON), and a
-        // value built by sharing (`[l, l]`) can be exponentially larger than the work that
-        // built it: pay for its size while the budget still applies.
-        let value = result
-            .and_then(|v| crate::feel::builtins::charge_value(&mut ev, &v).map(|()| v))
-            .map_err(|source| DecideError::Eval {
-                decision: step.name.clone(),
-                source,
-            })?;
-        let value = match &step.ty {
-            Some(ty) => {
-                crate::feel::eval::coerce_to(&model.types, value, ty).unwrap_or(Value::Null)
-            }
-            None => value,
-        };
-        if options.explain {
-            trace.push(DecisionTrace {
-                decision: step.name.clone(),
-                kind: match step.body {
-                    Body::Expr(_) => "expression",
-                    Body::Table(_) => "table",
-                    Body::Context { .. } => "context",
-                },
-                table: match &step.body {
-                    Body::Table(t) => {
-                        table_trace.hit_policy = t.hit.to_string();
-                        Some(table_trace)
-                    }
-                    _ => None,
-                },
-                output: value.clone(),
-            });
-        }
+        let value = finish_step(
+            &mut ev,
+            model,
+            step,
+            result,
+            table_trace,
+            options,
+            &mut trace,
+        )?;
         Arc::make_mut(&mut scope).insert(step.name.clone(), value.clone());
         output = value;
     }
     Ok(Decided { output, trace })
+}
+
+/// The value of one evaluated decision `step` from its `result`: paid for by size, coerced
+/// to its declared type, and traced in `trace` when the options ask for explanations.
+fn finish_step(
+    ev: &mut Evaluator<'_>,
+    model: &Model,
+    step: &Decision,
+    result: Result<Value, EvalError>,
+    mut table_trace: TableTrace,
+    options: &Options,
+    trace: &mut Vec<DecisionTrace>,
+) -> Result<Value, DecideError> {
+    // Every result is walked at least once more (type check, explanation, JSON), and a
+    // value built by sharing (`[l, l]`) can be exponentially larger than the work that
+    // built it: pay for its size while the budget still applies.
+    let value = result
+        .and_then(|v| crate::feel::builtins::charge_value(ev, &v).map(|()| v))
+        .map_err(|source| DecideError::Eval {
+            decision: step.name.clone(),
+            source,
+        })?;
+    let value = match &step.ty {
+        Some(ty) => crate::feel::eval::coerce_to(&model.types, value, ty).unwrap_or(Value::Null),
+        None => value,
+    };
+    if options.explain {
+        trace.push(DecisionTrace {
+            decision: step.name.clone(),
+            kind: match step.body {
+                Body::Expr(_) => "expression",
+                Body::Table(_) => "table",
+                Body::Context { .. } => "context",
+            },
+            table: match &step.body {
+                Body::Table(t) => {
+                    table_trace.hit_policy = t.hit.to_string();
+                    Some(table_trace)
+                }
+                _ => None,
+            },
+            output: value.clone(),
+        });
+    }
+    Ok(value)
 }
 
 /// The JSON kind of a value, for messages.

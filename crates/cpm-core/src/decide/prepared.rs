@@ -21,6 +21,7 @@ use crate::value::{Context, Value};
 pub struct PreparedTable {
     rules: Vec<PreparedRule>,
     default: Option<Literal>,
+    scope_free: bool,
 }
 
 /// The prepared cells (one per input column) and output of one rule.
@@ -66,7 +67,7 @@ pub struct Literal {
 impl PreparedTable {
     /// The prepared form of `table`.
     pub fn build(table: &Table) -> Self {
-        let rules = table
+        let rules: Vec<PreparedRule> = table
             .rules
             .iter()
             .map(|rule| PreparedRule {
@@ -80,7 +81,19 @@ impl PreparedTable {
             // Some output has no default: evaluated as written (it gives null there).
             None => None,
         };
-        Self { rules, default }
+        let scope_free = scope_free(table, &rules, default.is_some());
+        Self {
+            rules,
+            default,
+            scope_free,
+        }
+    }
+
+    /// Whether nothing but the input values decides the table's value: every cell and
+    /// output is prepared (or, when a budget does not cover a prepared part, evaluated as
+    /// written from literals alone), so the table can be evaluated without a scope.
+    pub fn is_scope_free(&self) -> bool {
+        self.scope_free
     }
 
     /// How to check the cell of rule `rule` in column `column`.
@@ -160,6 +173,25 @@ impl LiteralTest {
             LiteralTest::Value(_) => eval::test_holds(input, &literal.value),
         })
     }
+}
+
+/// Whether the table's cells, outputs, default outputs and output values (by which PRIORITY
+/// and OUTPUT ORDER rank the rules) are all literals; see [`PreparedTable::is_scope_free`].
+fn scope_free(table: &Table, rules: &[PreparedRule], literal_default: bool) -> bool {
+    let cells_and_outputs = rules.iter().all(|rule| {
+        rule.output.is_some()
+            && rule
+                .cells
+                .iter()
+                .all(|cell| !matches!(cell, PreparedCell::General))
+    });
+    let default = literal_default || table.outputs.iter().all(|o| o.default.is_none());
+    let ranking = table
+        .outputs
+        .iter()
+        .flat_map(|o| &o.values)
+        .all(|e| eval::literal(e).is_some());
+    cells_and_outputs && default && ranking
 }
 
 /// The prepared form of one cell.

@@ -27,6 +27,20 @@ pub fn eval_table(
     for input in &table.inputs {
         inputs.push(ev.eval(&input.expr)?);
     }
+    eval_rows(ev, table, inputs, trace)
+}
+
+/// Evaluates `table` for its input values `inputs` (one per input column, already
+/// evaluated): matches the rules and applies the hit policy.
+///
+/// # Errors
+/// As [`eval_table`].
+pub fn eval_rows(
+    ev: &mut Evaluator<'_>,
+    table: &Table,
+    inputs: Vec<Value>,
+    trace: Option<&mut TableTrace>,
+) -> Result<Value, EvalError> {
     let stop_at_first = matches!(table.hit, HitPolicy::First);
     let prepared = table.index.prepared(table);
     let mut matched: Vec<usize> = Vec::new();

@@ -693,6 +693,17 @@ impl<'m> Evaluator<'m> {
         })
     }
 
+    /// Charges what evaluating a name charges (a step and a nesting level), without
+    /// looking it up: for callers that already hold the value it names.
+    ///
+    /// # Errors
+    /// [`EvalError::DepthExceeded`] or [`EvalError::FuelExhausted`], as evaluating the name.
+    pub(crate) fn charge_name(&mut self) -> Result<(), EvalError> {
+        self.enter()?;
+        self.depth -= 1;
+        Ok(())
+    }
+
     /// Charges what evaluating a literal expression of `cost` charges (a step and a
     /// nesting level per node, the size check of its lists) without evaluating it. `false`,
     /// with nothing charged, when that evaluation would run out of a budget: the caller then
