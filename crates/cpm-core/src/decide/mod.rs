@@ -172,8 +172,19 @@ impl Engine {
         let (model, decision) = self.find(name)?;
         let data =
             input::declared_from_text(input_json, model.inputs.iter().map(|i| i.name.as_str()))?;
-        // Data that does not convert declines: the general path names the error.
-        let values = declared_values(model, data.iter().map(Option::as_ref), options).ok()?;
+        let mut values = Vec::with_capacity(model.inputs.len());
+        for (declared, data) in model.inputs.iter().zip(&data) {
+            // Data that does not convert or is not allowed declines: the general path names
+            // the error.
+            let value = match data {
+                Some(data) => {
+                    input::convert_text(data, &declared.ty, &model.types, &declared.name)?
+                }
+                None => Value::Null,
+            };
+            check_allowed(model, &declared.ty, &value, &declared.name, options).ok()?;
+            values.push(value);
+        }
         Some(decide_declared(model, decision, values, options))
     }
 
