@@ -301,8 +301,6 @@ impl<'t> Reader<'t> {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
-
     use super::*;
 
     /// The declared data the text path reads, as JSON text, or `None` when it declines.
