@@ -170,21 +170,18 @@ impl Engine {
         options: &Options,
     ) -> Option<Result<Decided, DecideError>> {
         let (model, decision) = self.find(name)?;
-        let data =
-            input::declared_from_text(input_json, model.inputs.iter().map(|i| i.name.as_str()))?;
-        let mut values = Vec::with_capacity(model.inputs.len());
-        for (declared, data) in model.inputs.iter().zip(&data) {
-            // Data that does not convert or is not allowed declines: the general path names
-            // the error.
-            let value = match data {
-                Some(data) => {
-                    input::convert_text(data, &declared.ty, &model.types, &declared.name)?
-                }
-                None => Value::Null,
-            };
-            check_allowed(model, &declared.ty, &value, &declared.name, options).ok()?;
-            values.push(value);
-        }
+        // Data that does not convert or is not allowed declines: the general path names the
+        // error. (Absent inputs are null, which every type allows.)
+        let values = input::declared_from_text(
+            input_json,
+            model.inputs.iter().map(|i| i.name.as_str()),
+            |position, data| {
+                let declared = model.inputs.get(position)?;
+                let value = input::convert_text(data, &declared.ty, &model.types, &declared.name)?;
+                check_allowed(model, &declared.ty, &value, &declared.name, options).ok()?;
+                Some(value)
+            },
+        )?;
         Some(decide_declared(model, decision, values, options))
     }
 
@@ -329,9 +326,10 @@ fn decide_declared(
     values: Vec<Value>,
     options: &Options,
 ) -> Result<Decided, DecideError> {
-    if let Some(decided) = decide_table_directly(model, decision, &values, options) {
-        return decided;
-    }
+    let values = match decide_table_directly(model, decision, values, options) {
+        Ok(decided) => return decided,
+        Err(values) => values,
+    };
     let mut scope = Context::with_capacity_and_hasher(
         model.inputs.len() + model.decisions.len(),
         Default::default(),
@@ -346,31 +344,24 @@ fn decide_declared(
 /// table whose input expressions are declared inputs' names and whose cells and outputs are
 /// literals ([`prepared::PreparedTable::is_scope_free`]): its input values are taken from
 /// `values` (declared order) instead of being looked up, charged as the lookups are. The
-/// same answer and errors as [`decide_in`]; `None` for any other decision.
+/// same answer and errors as [`decide_in`]; `Err` with `values` for any other decision.
 fn decide_table_directly(
     model: &Model,
     decision: &Decision,
-    values: &[Value],
+    values: Vec<Value>,
     options: &Options,
-) -> Option<Result<Decided, DecideError>> {
+) -> Result<Result<Decided, DecideError>, Vec<Value>> {
     let Body::Table(table) = &decision.body else {
-        return None;
+        return Err(values);
     };
-    if !decision.plan.is_empty() || !table.index.prepared(table)?.is_scope_free() {
-        return None;
+    let scope_free = table
+        .index
+        .prepared(table)
+        .is_some_and(prepared::PreparedTable::is_scope_free);
+    if !decision.plan.is_empty() || !scope_free {
+        return Err(values);
     }
-    let inputs = table
-        .inputs
-        .iter()
-        .map(|input| {
-            let crate::feel::ast::ExprKind::Name(name) = &input.expr.kind else {
-                return None;
-            };
-            // In the scope a later input of the same name would hide an earlier one.
-            let position = model.inputs.iter().rposition(|d| &d.name == name)?;
-            values.get(position).cloned()
-        })
-        .collect::<Option<Vec<Value>>>()?;
+    let inputs = table_inputs(model, table, values)?;
     let mut ev = Evaluator::new(&model.knowledge, &model.types, options.limits);
     let mut table_trace = TableTrace::default();
     let result = ev.nested(|ev| {
@@ -385,18 +376,52 @@ fn decide_table_directly(
         )
     });
     let mut trace = Vec::new();
-    Some(
-        finish_step(
-            &mut ev,
-            model,
-            decision,
-            result,
-            table_trace,
-            options,
-            &mut trace,
-        )
-        .map(|output| Decided { output, trace }),
+    Ok(finish_step(
+        &mut ev,
+        model,
+        decision,
+        result,
+        table_trace,
+        options,
+        &mut trace,
     )
+    .map(|output| Decided { output, trace }))
+}
+
+/// The values of `table`'s input columns when each is the name of a declared input, from
+/// the declared inputs' `values`: `values` itself when the columns are the declared inputs
+/// in order. `Err` with `values` when a column is anything else.
+fn table_inputs(
+    model: &Model,
+    table: &crate::ir::Table,
+    values: Vec<Value>,
+) -> Result<Vec<Value>, Vec<Value>> {
+    // In the scope a later input of the same name would hide an earlier one.
+    let position = |input: &crate::ir::TableInput| match &input.expr.kind {
+        crate::feel::ast::ExprKind::Name(name) => {
+            model.inputs.iter().rposition(|d| &d.name == name)
+        }
+        _ => None,
+    };
+    let mut in_order = table.inputs.len() == values.len();
+    for (column, input) in table.inputs.iter().enumerate() {
+        match position(input) {
+            Some(p) => in_order &= p == column,
+            None => return Err(values),
+        }
+    }
+    if in_order {
+        return Ok(values);
+    }
+    Ok(table
+        .inputs
+        .iter()
+        .map(|input| {
+            position(input)
+                .and_then(|p| values.get(p).cloned())
+                .unwrap_or(Value::Null)
+        })
+        .collect())
 }
 
 /// Refuses a value outside its item definition's allowed values.

@@ -2,6 +2,7 @@
 //!
 //! Pipeline position: `decide`, called for table-bodied decisions and knowledge models.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::explain::{FiredRule, TableTrace};
@@ -43,6 +44,8 @@ pub fn eval_rows(
 ) -> Result<Value, EvalError> {
     let stop_at_first = matches!(table.hit, HitPolicy::First);
     let prepared = table.index.prepared(table);
+    // FIRST stops at its one match, kept without allocating.
+    let mut first: Option<usize> = None;
     let mut matched: Vec<usize> = Vec::new();
     // The index only removes rules that cannot match; each candidate is checked in full.
     let mut check = |position: usize| -> Result<bool, EvalError> {
@@ -50,8 +53,11 @@ pub fn eval_rows(
             return Ok(false);
         };
         if rule_matches(ev, rule, prepared.map(|p| (p, position)), &inputs)? {
+            if stop_at_first {
+                first = Some(position);
+                return Ok(true);
+            }
             matched.push(position);
-            return Ok(stop_at_first);
         }
         Ok(false)
     };
@@ -71,7 +77,11 @@ pub fn eval_rows(
             }
         }
     }
-    let (value, fired) = apply_hit_policy(ev, table, prepared, &matched)?;
+    let matched = match first {
+        Some(_) => first.as_slice(),
+        None => matched.as_slice(),
+    };
+    let (value, fired) = apply_hit_policy(ev, table, prepared, matched)?;
     if let Some(trace) = trace {
         trace.inputs = table
             .inputs
@@ -193,12 +203,12 @@ fn default_output(
 
 /// Applies the hit policy to the matched rules; returns the value and the rules that
 /// produced it, in output order.
-fn apply_hit_policy(
+fn apply_hit_policy<'m>(
     ev: &mut Evaluator<'_>,
     table: &Table,
     prepared: Option<&PreparedTable>,
-    matched: &[usize],
-) -> Result<(Value, Vec<usize>), EvalError> {
+    matched: &'m [usize],
+) -> Result<(Value, Cow<'m, [usize]>), EvalError> {
     let rule = |i: usize| table.rules.get(i);
     match table.hit {
         // An aggregating COLLECT with no match also falls back to the default output when
@@ -207,12 +217,12 @@ fn apply_hit_policy(
         HitPolicy::Collect(Some(_))
             if matched.is_empty() && table.outputs.iter().any(|o| o.default.is_some()) =>
         {
-            Ok((default_output(ev, table, prepared)?, Vec::new()))
+            Ok((default_output(ev, table, prepared)?, Cow::Borrowed(&[])))
         }
         HitPolicy::Unique | HitPolicy::First | HitPolicy::Any | HitPolicy::Priority
             if matched.is_empty() =>
         {
-            Ok((default_output(ev, table, prepared)?, Vec::new()))
+            Ok((default_output(ev, table, prepared)?, Cow::Borrowed(&[])))
         }
         HitPolicy::Unique => {
             if matched.len() > 1 {
@@ -223,9 +233,9 @@ fn apply_hit_policy(
                     ),
                 });
             }
-            single(ev, table, prepared, matched)
+            single(ev, table, prepared, Cow::Borrowed(matched))
         }
-        HitPolicy::First => single(ev, table, prepared, matched),
+        HitPolicy::First => single(ev, table, prepared, Cow::Borrowed(matched)),
         HitPolicy::Any => {
             let mut first: Option<Value> = None;
             for &i in matched {
@@ -247,19 +257,19 @@ fn apply_hit_policy(
                     }
                 }
             }
-            Ok((first.unwrap_or(Value::Null), matched.to_vec()))
+            Ok((first.unwrap_or(Value::Null), Cow::Borrowed(matched)))
         }
         HitPolicy::Priority => {
             let ordered = by_priority(ev, table, matched)?;
             let best: Vec<usize> = ordered.into_iter().take(1).collect();
-            single(ev, table, prepared, &best)
+            single(ev, table, prepared, Cow::Owned(best))
         }
         HitPolicy::OutputOrder => {
             let ordered = by_priority(ev, table, matched)?;
-            collect_list(ev, table, prepared, ordered)
+            collect_list(ev, table, prepared, Cow::Owned(ordered))
         }
         HitPolicy::RuleOrder | HitPolicy::Collect(None) => {
-            collect_list(ev, table, prepared, matched.to_vec())
+            collect_list(ev, table, prepared, Cow::Borrowed(matched))
         }
         HitPolicy::Collect(Some(aggregation)) => {
             let mut values = Vec::with_capacity(matched.len());
@@ -268,33 +278,33 @@ fn apply_hit_policy(
                     values.push(rule_output(ev, table, prepared, i)?);
                 }
             }
-            Ok((aggregate(aggregation, &values), matched.to_vec()))
+            Ok((aggregate(aggregation, &values), Cow::Borrowed(matched)))
         }
     }
 }
 
 /// The output of the one selected rule (or the default when none).
-fn single(
+fn single<'m>(
     ev: &mut Evaluator<'_>,
     table: &Table,
     prepared: Option<&PreparedTable>,
-    selected: &[usize],
-) -> Result<(Value, Vec<usize>), EvalError> {
-    match selected.first().filter(|&&i| i < table.rules.len()) {
-        Some(&i) => Ok((rule_output(ev, table, prepared, i)?, selected.to_vec())),
-        None => Ok((default_output(ev, table, prepared)?, Vec::new())),
+    selected: Cow<'m, [usize]>,
+) -> Result<(Value, Cow<'m, [usize]>), EvalError> {
+    match selected.first().copied().filter(|&i| i < table.rules.len()) {
+        Some(i) => Ok((rule_output(ev, table, prepared, i)?, selected)),
+        None => Ok((default_output(ev, table, prepared)?, Cow::Borrowed(&[]))),
     }
 }
 
 /// A list of the outputs of `rules`, in the given order.
-fn collect_list(
+fn collect_list<'m>(
     ev: &mut Evaluator<'_>,
     table: &Table,
     prepared: Option<&PreparedTable>,
-    rules: Vec<usize>,
-) -> Result<(Value, Vec<usize>), EvalError> {
+    rules: Cow<'m, [usize]>,
+) -> Result<(Value, Cow<'m, [usize]>), EvalError> {
     let mut out = Vec::with_capacity(rules.len());
-    for &i in &rules {
+    for &i in rules.iter() {
         if i < table.rules.len() {
             out.push(rule_output(ev, table, prepared, i)?);
         }

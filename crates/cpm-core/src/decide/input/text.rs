@@ -39,22 +39,23 @@ pub enum TextData<'t> {
     Json(serde_json::Value),
 }
 
-/// The declared inputs' data read straight from JSON text, in declared order (`None` for
-/// an input the document does not name).
+/// The declared inputs' values read straight from JSON text, in declared order: each
+/// input's data as `convert` (given the input's position) turns it into a value, `null`
+/// for an input the document does not name.
 ///
 /// Only for documents that the general path (`serde_json::from_str`,
 /// [`super::check_limits`], [`convert`]) would accept: `None` for anything else, or
-/// anything unusual (see the module documentation), and the caller then takes the general
-/// path, which gives the same answer or the precise error. Undeclared names are read and
-/// held to the limits like the rest, then dropped.
+/// anything unusual (see the module documentation), or when `convert` gives `None`; the
+/// caller then takes the general path, which gives the same answer or the precise error.
+/// Undeclared names are read and held to the limits like the rest, then dropped.
 pub fn declared_from_text<'t, 'm>(
     text: &'t str,
     declared: impl ExactSizeIterator<Item = &'m str> + Clone,
-) -> Option<Vec<Option<TextData<'t>>>> {
+    mut convert: impl FnMut(usize, &TextData<'t>) -> Option<Value>,
+) -> Option<Vec<Value>> {
     let mut reader = Reader { text, at: 0 };
-    let mut values: Vec<Option<TextData<'t>>> = Vec::with_capacity(declared.len());
-    values.resize_with(declared.len(), || None);
-    let mut seen: Vec<Cow<'t, str>> = Vec::new();
+    let mut values = vec![Value::Null; declared.len()];
+    let mut names = Names::default();
     reader.skip_space();
     reader.expect(b'{')?;
     reader.skip_space();
@@ -63,21 +64,16 @@ pub fn declared_from_text<'t, 'm>(
     } else {
         loop {
             let name = reader.name()?;
-            if seen.len() >= MAX_FAST_NAMES || seen.contains(&name) {
-                return None;
-            }
             reader.skip_space();
             reader.expect(b':')?;
             reader.skip_space();
-            let value = reader.value(&name)?;
-            if let Some(slot) = declared
-                .clone()
-                .position(|d| d == name)
-                .and_then(|i| values.get_mut(i))
-            {
-                *slot = Some(value);
+            let data = reader.value(&name)?;
+            let position = declared.clone().position(|d| d == name);
+            names.add(name, position)?;
+            if let Some(position) = position {
+                let value = convert(position, &data)?;
+                *values.get_mut(position)? = value;
             }
-            seen.push(name);
             reader.skip_space();
             match reader.next()? {
                 b',' => reader.skip_space(),
@@ -88,6 +84,39 @@ pub fn declared_from_text<'t, 'm>(
     }
     reader.skip_space();
     (reader.at == text.len()).then_some(values)
+}
+
+/// The names a document has given so far, to refuse a name given twice.
+#[derive(Default)]
+struct Names<'t> {
+    count: usize,
+    /// Declared inputs by position, for the first 64.
+    declared: u64,
+    /// Every other name.
+    others: Vec<Cow<'t, str>>,
+}
+
+impl<'t> Names<'t> {
+    /// Notes `name` (the declared input at `position`, if any); `None` when it was given
+    /// before or there are more than [`MAX_FAST_NAMES`].
+    fn add(&mut self, name: Cow<'t, str>, position: Option<usize>) -> Option<()> {
+        self.count += 1;
+        if self.count > MAX_FAST_NAMES {
+            return None;
+        }
+        if let Some(bit) = position.and_then(|p| 1u64.checked_shl(u32::try_from(p).ok()?)) {
+            if self.declared & bit != 0 {
+                return None;
+            }
+            self.declared |= bit;
+            return Some(());
+        }
+        if self.others.contains(&name) {
+            return None;
+        }
+        self.others.push(name);
+        Some(())
+    }
 }
 
 /// Converts `data` to a value of type `ty` as [`convert`] converts the same JSON data;
@@ -303,14 +332,15 @@ impl<'t> Reader<'t> {
 mod tests {
     use super::*;
 
-    /// The declared data the text path reads, as JSON text, or `None` when it declines.
-    fn read(text: &str) -> Option<Vec<Option<serde_json::Value>>> {
-        let data = declared_from_text(text, ["a", "b"].into_iter())?;
-        Some(
-            data.iter()
-                .map(|d| d.as_ref().map(|d| as_json(d).unwrap()))
-                .collect(),
-        )
+    /// The declared data the text path reads, as JSON, or `None` when it declines; an
+    /// input the document does not name is `null`.
+    fn read(text: &str) -> Option<Vec<serde_json::Value>> {
+        let mut data = vec![serde_json::Value::Null; 2];
+        declared_from_text(text, ["a", "b"].into_iter(), |i, d| {
+            data[i] = as_json(d).unwrap();
+            Some(Value::Null)
+        })?;
+        Some(data)
     }
 
     #[test]
@@ -346,8 +376,10 @@ mod tests {
             match read(text) {
                 Some(read) => {
                     let general = general.unwrap_or_else(|| panic!("accepted {text:?}"));
-                    let expected: Vec<Option<serde_json::Value>> =
-                        ["a", "b"].iter().map(|n| general.get(n).cloned()).collect();
+                    let expected: Vec<serde_json::Value> = ["a", "b"]
+                        .iter()
+                        .map(|n| general.get(n).cloned().unwrap_or_default())
+                        .collect();
                     assert_eq!(read, expected, "{text:?}");
                 }
                 None => {
@@ -377,13 +409,15 @@ mod tests {
             "1e999999",
         ] {
             let text = format!("{{\"a\":{number}}}");
-            let data = declared_from_text(&text, ["a"].into_iter()).unwrap();
-            let Some(Some(data)) = data.first() else {
-                panic!("read {number}")
-            };
+            let mut read = None;
+            declared_from_text(&text, ["a"].into_iter(), |_, data| {
+                read = Some(plain_value(data));
+                Some(Value::Null)
+            })
+            .unwrap();
             let general: serde_json::Value = serde_json::from_str(number).unwrap();
             assert_eq!(
-                plain_value(data).map(|v| crate::value::to_canonical_json(&v)),
+                read.unwrap().map(|v| crate::value::to_canonical_json(&v)),
                 json::from_json(&general)
                     .ok()
                     .map(|v| crate::value::to_canonical_json(&v)),
