@@ -24,10 +24,11 @@ pub struct PreparedTable {
     scope_free: bool,
 }
 
-/// The prepared cells (one per input column) and output of one rule.
+/// The prepared cells and output of one rule.
 #[derive(Debug)]
 struct PreparedRule {
-    cells: Vec<PreparedCell>,
+    /// The cells that are not `-`, with their columns, in column order.
+    cells: Vec<(usize, PreparedCell)>,
     output: Option<Literal>,
 }
 
@@ -36,6 +37,8 @@ struct PreparedRule {
 pub enum PreparedCell {
     /// `-`: accepts every input.
     Any,
+    /// One literal test (the most common cell: `"gold"`, `>= 500`).
+    One(LiteralTest),
     /// Literal tests, in the cell's order; the cell accepts the input when one of them
     /// does (when `negated`, when none does).
     Literal {
@@ -71,7 +74,13 @@ impl PreparedTable {
             .rules
             .iter()
             .map(|rule| PreparedRule {
-                cells: rule.when.iter().map(prepare_cell).collect(),
+                cells: rule
+                    .when
+                    .iter()
+                    .map(prepare_cell)
+                    .enumerate()
+                    .filter(|(_, cell)| !matches!(cell, PreparedCell::Any))
+                    .collect(),
                 output: outputs_literal(table, &rule.then),
             })
             .collect();
@@ -96,12 +105,10 @@ impl PreparedTable {
         self.scope_free
     }
 
-    /// How to check the cell of rule `rule` in column `column`.
-    pub fn cell(&self, rule: usize, column: usize) -> &PreparedCell {
-        self.rules
-            .get(rule)
-            .and_then(|r| r.cells.get(column))
-            .unwrap_or(&PreparedCell::General)
+    /// How to check the cells of rule `rule` that are not `-`: column and prepared cell,
+    /// in column order.
+    pub fn cells(&self, rule: usize) -> Option<&[(usize, PreparedCell)]> {
+        self.rules.get(rule).map(|r| r.cells.as_slice())
     }
 
     /// The output of rule `rule` when all its output entries are literals.
@@ -129,25 +136,51 @@ impl PreparedCell {
     ///
     /// # Errors
     /// Budget errors, exactly as when the cell is evaluated as written.
+    #[inline]
     pub fn matches(
         &self,
         ev: &mut Evaluator<'_>,
         cell: &Cell,
         input: &Value,
     ) -> Result<bool, EvalError> {
-        let (negated, tests, written) = match (self, cell) {
-            (PreparedCell::Any, _) => return Ok(true),
-            (PreparedCell::Literal { negated, tests }, Cell::Tests { tests: written, .. }) => {
-                (*negated, tests, written)
+        if let PreparedCell::One(test) = self
+            && let Some(accepted) = test.accepts(ev, input)
+        {
+            return Ok(accepted);
+        }
+        self.matches_otherwise(ev, cell, input)
+    }
+
+    /// [`PreparedCell::matches`] for every cell but a single test that the budgets cover.
+    fn matches_otherwise(
+        &self,
+        ev: &mut Evaluator<'_>,
+        cell: &Cell,
+        input: &Value,
+    ) -> Result<bool, EvalError> {
+        let (negated, tests) = match self {
+            PreparedCell::Any => return Ok(true),
+            PreparedCell::Literal { negated, tests } => (*negated, tests),
+            // A single test the budgets do not cover (nothing charged yet), or anything
+            // that is not literal: as written.
+            PreparedCell::One(_) | PreparedCell::General => {
+                return super::table::cell_matches(ev, cell, input);
             }
-            _ => return super::table::cell_matches(ev, cell, input),
         };
         let mut any = false;
-        for (test, written) in tests.iter().zip(written) {
+        for (i, test) in tests.iter().enumerate() {
             let accepted = match test.accepts(ev, input) {
                 Some(accepted) => accepted,
-                // Literal tests do not read `?`: no binding is needed.
-                None => ev.table_test(input, written)?,
+                None => {
+                    let Cell::Tests { tests: written, .. } = cell else {
+                        return super::table::cell_matches(ev, cell, input);
+                    };
+                    // Literal tests do not read `?`: no binding is needed.
+                    match written.get(i) {
+                        Some(written) => ev.table_test(input, written)?,
+                        None => return super::table::cell_matches(ev, cell, input),
+                    }
+                }
             };
             if accepted {
                 any = true;
@@ -161,6 +194,7 @@ impl PreparedCell {
 impl LiteralTest {
     /// Whether the test accepts `input`, with its evaluation charged to `ev`; `None`
     /// (nothing charged) when a budget would not cover it.
+    #[inline]
     fn accepts(&self, ev: &mut Evaluator<'_>, input: &Value) -> Option<bool> {
         let literal = match self {
             LiteralTest::Compare(_, literal) | LiteralTest::Value(literal) => literal,
@@ -183,7 +217,7 @@ fn scope_free(table: &Table, rules: &[PreparedRule], literal_default: bool) -> b
             && rule
                 .cells
                 .iter()
-                .all(|cell| !matches!(cell, PreparedCell::General))
+                .all(|(_, cell)| !matches!(cell, PreparedCell::General))
     });
     let default = literal_default || table.outputs.iter().all(|o| o.default.is_none());
     let ranking = table
@@ -208,6 +242,10 @@ fn prepare_cell(cell: &Cell) -> PreparedCell {
         })
         .collect();
     match prepared {
+        Some(mut tests) if tests.len() == 1 && !negated => match tests.pop() {
+            Some(test) => PreparedCell::One(test),
+            None => PreparedCell::General,
+        },
         Some(tests) => PreparedCell::Literal {
             negated: *negated,
             tests,

@@ -105,12 +105,19 @@ fn rule_matches(
     prepared: Option<(&PreparedTable, usize)>,
     inputs: &[Value],
 ) -> Result<bool, EvalError> {
-    for (column, (cell, input)) in rule.when.iter().zip(inputs).enumerate() {
-        let accepted = match prepared {
-            Some((table, position)) => table.cell(position, column).matches(ev, cell, input)?,
-            None => cell_matches(ev, cell, input)?,
-        };
-        if !accepted {
+    if let Some(cells) = prepared.and_then(|(table, position)| table.cells(position)) {
+        for (column, prepared) in cells {
+            let (Some(cell), Some(input)) = (rule.when.get(*column), inputs.get(*column)) else {
+                continue;
+            };
+            if !prepared.matches(ev, cell, input)? {
+                return Ok(false);
+            }
+        }
+        return Ok(true);
+    }
+    for (cell, input) in rule.when.iter().zip(inputs) {
+        if !cell_matches(ev, cell, input)? {
             return Ok(false);
         }
     }

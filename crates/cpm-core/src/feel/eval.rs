@@ -708,6 +708,7 @@ impl<'m> Evaluator<'m> {
     /// nesting level per node, the size check of its lists) without evaluating it. `false`,
     /// with nothing charged, when that evaluation would run out of a budget: the caller then
     /// evaluates the expression itself, which fails the same way.
+    #[inline]
     pub(crate) fn charge_literal(&mut self, cost: &LiteralCost) -> bool {
         let fits = self.depth.saturating_add(cost.levels) <= self.limits.max_depth
             && cost.nodes <= self.fuel_left
@@ -971,8 +972,20 @@ fn literal_cost(expr: &Expr) -> Option<LiteralCost> {
 }
 
 /// Whether `compare(op, a, b)` is `true`, without building the result.
+#[inline]
 pub(crate) fn compare_holds(op: CmpOp, a: &Value, b: &Value) -> bool {
     use std::cmp::Ordering::{Greater, Less};
+    if let (Value::Number(x), Value::Number(y)) = (a, b) {
+        let order = x.cmp(y);
+        return match op {
+            CmpOp::Eq => order.is_eq(),
+            CmpOp::Ne => order.is_ne(),
+            CmpOp::Lt => order == Less,
+            CmpOp::Le => order != Greater,
+            CmpOp::Gt => order == Greater,
+            CmpOp::Ge => order != Less,
+        };
+    }
     match op {
         CmpOp::Eq => ops::eq3(a, b) == Some(true),
         CmpOp::Ne => ops::eq3(a, b) == Some(false),
@@ -985,9 +998,12 @@ pub(crate) fn compare_holds(op: CmpOp, a: &Value, b: &Value) -> bool {
 
 /// Whether the table test of value `test` (see [`test_value`], not using `?`) accepts
 /// `input`.
+#[inline]
 pub(crate) fn test_holds(input: &Value, test: &Value) -> bool {
-    match test {
-        Value::Range(_) | Value::List(_) => {
+    match (input, test) {
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x == y,
+        (_, Value::Range(_) | Value::List(_)) => {
             matches!(test_value(input, test, false), Value::Bool(true))
         }
         _ => ops::eq3(input, test) == Some(true),

@@ -190,6 +190,14 @@ fn from_json_at(v: &serde_json::Value, depth: usize) -> Result<Value, JsonError>
 /// The exact decimal denoted by JSON number text (`-1.50`, `1e2`, `2.5E-3`). `None` when
 /// the text is malformed or the value cannot be represented exactly.
 pub fn parse_number_text(text: &str) -> Option<Decimal> {
+    // Plain integers (`0`, `50`, `1234`) up to 18 digits fit a u64 and are their own
+    // normal form.
+    if (1..=18).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
+    {
+        return text.parse::<u64>().ok().map(Decimal::from);
+    }
     let (negative, rest) = match text.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, text.strip_prefix('+').unwrap_or(text)),

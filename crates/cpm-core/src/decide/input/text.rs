@@ -147,13 +147,15 @@ fn taken_as_is(data: &TextData<'_>, ty: &TypeRef, types: &[TypeDef], depth: u32)
         TypeRef::Any => true,
         TypeRef::Named(name) => match types.iter().find(|t| &t.name == name) {
             Some(def) => taken_as_is(data, &def.base, types, depth + 1),
-            None => matches!(
-                (name.as_str(), data),
-                ("Any", _)
-                    | ("number", TextData::Number(_))
-                    | ("boolean", TextData::Bool(_))
-                    | ("string", TextData::String(_))
-            ),
+            None => {
+                let json_type = match data {
+                    TextData::Number(_) => "number",
+                    TextData::Bool(_) => "boolean",
+                    TextData::String(_) => "string",
+                    TextData::Null | TextData::Json(_) => return false,
+                };
+                name == json_type || name == "Any"
+            }
         },
         _ => false,
     }
@@ -222,10 +224,7 @@ impl<'t> Reader<'t> {
         if rest.first() != Some(&b'"') {
             return None;
         }
-        let len = rest
-            .iter()
-            .skip(1)
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = crate::canonical::first_escaped(rest.get(1..)?)?;
         if rest.get(len + 1) != Some(&b'"') || len > MAX_INPUT_STRING_BYTES {
             return None;
         }
