@@ -425,7 +425,23 @@ fn table_inputs(
 }
 
 /// Refuses a value outside its item definition's allowed values.
+#[inline]
 fn check_allowed(
+    model: &Model,
+    ty: &crate::feel::ast::TypeRef,
+    value: &Value,
+    path: &str,
+    options: &Options,
+) -> Result<(), DecideError> {
+    // Only item definitions have allowed values.
+    if model.types.is_empty() || !matches!(ty, crate::feel::ast::TypeRef::Named(_)) {
+        return Ok(());
+    }
+    check_allowed_values(model, ty, value, path, options)
+}
+
+/// [`check_allowed`] for a type that may name an item definition.
+fn check_allowed_values(
     model: &Model,
     ty: &crate::feel::ast::TypeRef,
     value: &Value,

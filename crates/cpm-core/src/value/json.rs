@@ -196,7 +196,8 @@ pub fn parse_number_text(text: &str) -> Option<Decimal> {
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text == "0" || !text.starts_with('0'))
     {
-        return text.parse::<u64>().ok().map(Decimal::from);
+        let n = text.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        return Some(Decimal::from(n));
     }
     let (negative, rest) = match text.strip_prefix('-') {
         Some(r) => (true, r),
