@@ -181,7 +181,8 @@ pub fn decide_input_text(
 /// The canonical text of a success answer (keys in code point order, as the canonical
 /// form sorts them).
 fn success_text(engine: &Engine, decision: &str, explain: bool, decided: &Decided) -> String {
-    let mut out = String::with_capacity(160);
+    // Room for the envelope, the hash and a small output: one allocation for most answers.
+    let mut out = String::with_capacity(256);
     out.push_str("{\"bundleHash\":");
     canonical::write_string(engine.hash(), &mut out);
     out.push_str(",\"decision\":");

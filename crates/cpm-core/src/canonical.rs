@@ -72,11 +72,7 @@ fn write(value: &serde_json::Value, out: &mut String) {
 pub fn write_string(s: &str, out: &mut String) {
     // serde_json escapes only `"`, `\\` and control characters below U+0020; most strings
     // (names, codes, reasons) have none and are copied as they are.
-    // A fold without early exit, which the compiler turns into a few wide operations.
-    let needs_escape = s.bytes().fold(false, |seen, b| {
-        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if !needs_escape {
+    if first_escaped(s.as_bytes()).is_none() {
         out.push('"');
         out.push_str(s);
         out.push('"');
@@ -88,9 +84,78 @@ pub fn write_string(s: &str, out: &mut String) {
     }
 }
 
+/// The position of the first byte a JSON string cannot hold as it is (`"`, `\\` or a
+/// control character below U+0020), if any.
+pub(crate) fn first_escaped(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut start = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let flags = escaped_flags(u64::from_le_bytes(word));
+        if flags != 0 {
+            return Some(start + (flags.trailing_zeros() / 8) as usize);
+        }
+        start += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| ESCAPED.get(usize::from(b)) == Some(&true))
+        .map(|i| start + i)
+}
+
+/// Whether a byte needs an escape in a JSON string, by value.
+static ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// The high bit of every byte of `x` (little-endian) that needs an escape, exact from the
+/// lowest such byte up (a borrow can only flag bytes above a flagged one).
+fn escaped_flags(x: u64) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // The high bit of each byte below `n` (for `n <= 128`); `"` and `\\` become zero
+    // bytes under XOR.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
+    below(x, 0x20)
+        | below(x ^ (ONES * u64::from(b'"')), 1)
+        | below(x ^ (ONES * u64::from(b'\\')), 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_escaped_byte_is_found_at_any_position() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for special in [b'"', b'\\', 0x00, 0x1f] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes.extend_from_slice(&[0x20, 0x7f, 0xc3, 0xa9, b'!', b'#', b'[', b']']);
+                    // A second byte to escape after the first.
+                    bytes.push(b'"');
+                    let expected = if at < len {
+                        bytes[at] = special;
+                        at
+                    } else {
+                        len + 8
+                    };
+                    let expected = Some(expected);
+                    assert_eq!(first_escaped(&bytes), expected, "{len} {at} {special}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn strings_are_escaped_exactly_as_serde_json_escapes_them() {

@@ -1,8 +1,9 @@
-//! The rule index of large decision tables changes nothing but speed: on random tables
-//! (literal cells, lists, comparisons, ranges, negations, predicates, wildcards) and random
-//! inputs (matching, between and on endpoints, of other types, null), every hit policy gives
-//! the same outputs, the same fired rules and the same errors with the index as with a
-//! row-by-row scan.
+//! The rule index of large decision tables and the prepared literal cells and outputs change
+//! nothing but speed: on random tables (literal cells, lists, comparisons, ranges,
+//! negations, predicates, wildcards) and random inputs (matching, between and on endpoints,
+//! of other types, null), every hit policy gives the same outputs, the same fired rules and
+//! the same errors with the index as with a row-by-row scan, and with prepared cells as
+//! with every cell evaluated as written, under any budget.
 #![expect(
     clippy::unwrap_used,
     reason = "test helpers: an unexpected build outcome must stop the test loudly"
@@ -12,6 +13,7 @@ use cpm_core::api::{self, BuildAnswer};
 use cpm_core::compile::SourceText;
 use cpm_core::decide::index::{LazyIndex, TableIndex};
 use cpm_core::decide::{Engine, Options};
+use cpm_core::feel::eval::Limits;
 use cpm_core::ir::Body;
 use cpm_core::value::json;
 use proptest::prelude::*;
@@ -172,10 +174,80 @@ fn scanning(mut bundle: cpm_core::bundle::Bundle) -> cpm_core::bundle::Bundle {
     bundle
 }
 
+/// The same bundle with every table scanned and every cell and output evaluated as written.
+fn as_written(mut bundle: cpm_core::bundle::Bundle) -> cpm_core::bundle::Bundle {
+    for model in &mut bundle.program.models {
+        for decision in &mut model.decisions {
+            if let Body::Table(table) = &mut decision.body {
+                table.index = LazyIndex::as_written();
+            }
+        }
+    }
+    bundle
+}
+
+/// [`model`] with default outputs when `defaults`; with `expressions`, every fourth rule's
+/// first output is an expression instead of a literal, and without, no cell is a predicate
+/// (so the table's cells and outputs are all literals).
+fn model_variant(
+    hit: &str,
+    rules: &[(String, String, String)],
+    defaults: bool,
+    expressions: bool,
+) -> String {
+    let literal = |cell: &String| match cell.contains('?') {
+        true => "-".to_owned(),
+        false => cell.clone(),
+    };
+    let rules: Vec<(String, String, String)> = match expressions {
+        true => rules.to_vec(),
+        false => rules
+            .iter()
+            .map(|(a, b, c)| (literal(a), literal(b), literal(c)))
+            .collect(),
+    };
+    let mut text = model(hit, &rules);
+    if defaults {
+        text = text
+            .replace(
+                "- { name: rule, type: number }",
+                "- { name: rule, type: number, default: '-1' }",
+            )
+            .replace(
+                "- { name: rank, values: '\"a\", \"b\", \"c\"' }",
+                "- { name: rank, values: '\"a\", \"b\", \"c\"', default: '\"c\"' }",
+            );
+    }
+    if expressions {
+        for i in (1..rules.len()).step_by(4) {
+            text = text.replace(&format!("then: [{i},"), &format!("then: ['{i} + 0',"));
+            text = text.replace(&format!("then: [{i}] "), &format!("then: ['{i} + 0'] "));
+        }
+    }
+    text
+}
+
+fn limits() -> impl Strategy<Value = Limits> {
+    (
+        0u64..400,
+        prop_oneof![1u32..6, Just(128)],
+        prop_oneof![0u64..3, Just(1_000_000)],
+    )
+        .prop_map(|(fuel, max_depth, max_list)| Limits {
+            fuel,
+            max_depth,
+            max_list,
+        })
+}
+
 fn answer(engine: &Engine, input: &serde_json::Value) -> String {
+    answer_within(engine, input, Limits::default())
+}
+
+fn answer_within(engine: &Engine, input: &serde_json::Value, limits: Limits) -> String {
     let options = Options {
         explain: true,
-        ..Options::default()
+        limits,
     };
     match engine.decide("D", input, &options) {
         Ok(d) => format!("{} trace {:?}", json::to_canonical_json(&d.output), d.trace),
@@ -204,6 +276,47 @@ proptest! {
             input["total"] = total;
             input["flag"] = flag;
             prop_assert_eq!(answer(&indexed, &input), answer(&scanned, &input), "input {}", input);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn prepared_cells_answer_as_written_ones_under_any_budget(
+        hit in hit_policy(),
+        rules in prop::collection::vec((cell_tier(), cell_total(), cell_flag()), 1..40),
+        inputs in prop::collection::vec(
+            ((input_value(), total_value(), flag_value()), prop::collection::vec(limits(), 6)),
+            6,
+        ),
+        defaults in any::<bool>(),
+        expressions in any::<bool>(),
+    ) {
+        let text = model_variant(hit, &rules, defaults, expressions);
+        let Some(bundle) = build(&text) else { return Ok(()) };
+        let Body::Table(table) = &bundle.program.models[0].decisions[0].body else {
+            panic!("D is a table")
+        };
+        let scope_free = table.index.prepared(table).unwrap().is_scope_free();
+        prop_assert!(scope_free || expressions, "a table of literals needs no scope");
+        // Both scan: with the index, a rule it rules out is never checked, so a cell of that
+        // rule that would exhaust a budget is never evaluated either.
+        let prepared = Engine::new(scanning(bundle.clone()));
+        let written = Engine::new(as_written(bundle));
+        for ((tier, total, flag), limits) in inputs {
+            let mut input = tier;
+            input["total"] = total;
+            input["flag"] = flag;
+            prop_assert_eq!(answer(&prepared, &input), answer(&written, &input), "input {}", input);
+            for limits in limits {
+                prop_assert_eq!(
+                    answer_within(&prepared, &input, limits),
+                    answer_within(&written, &input, limits),
+                    "input {} within {:?}", input, limits
+                );
+            }
         }
     }
 }

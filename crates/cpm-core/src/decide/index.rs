@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 
 use rust_decimal::Decimal;
 
+use super::prepared::PreparedTable;
 use crate::feel::ast::{CmpOp, Expr, ExprKind};
 use crate::ir::{Cell, Table, Test};
 use crate::value::Value;
@@ -28,22 +29,45 @@ pub const MIN_INDEXED_RULES: usize = 32;
 /// Once the candidates are this few, the remaining columns are not consulted.
 const FEW_CANDIDATES: usize = 8;
 
-/// The lazily built index of one table, kept beside the table in the IR but never encoded
-/// in a bundle.
+/// What one table derives from its rules on its first evaluation, kept beside the table in
+/// the IR but never encoded in a bundle: its rule index and its prepared cells.
 #[derive(Default)]
-pub struct LazyIndex(OnceLock<Option<TableIndex>>);
+pub struct LazyIndex {
+    index: OnceLock<Option<TableIndex>>,
+    prepared: OnceLock<Option<PreparedTable>>,
+}
 
 impl LazyIndex {
     /// An index that is never built: the table is always scanned row by row (for
     /// comparisons of the two paths in tests and benchmarks).
     pub fn scan_only() -> Self {
-        Self(OnceLock::from(None))
+        Self {
+            index: OnceLock::from(None),
+            prepared: OnceLock::new(),
+        }
+    }
+
+    /// Neither an index nor prepared cells: the table is scanned row by row and every
+    /// cell and output evaluated as written (for comparisons in tests and benchmarks).
+    pub fn as_written() -> Self {
+        Self {
+            index: OnceLock::from(None),
+            prepared: OnceLock::from(None),
+        }
     }
 
     /// The index of `table`, built on first use; `None` when the table is too small or no
     /// column has an indexable cell.
     pub fn get(&self, table: &Table) -> Option<&TableIndex> {
-        self.0.get_or_init(|| TableIndex::build(table)).as_ref()
+        self.index.get_or_init(|| TableIndex::build(table)).as_ref()
+    }
+
+    /// The prepared cells and outputs of `table`, built on first use; `None` only for
+    /// [`LazyIndex::as_written`].
+    pub fn prepared(&self, table: &Table) -> Option<&PreparedTable> {
+        self.prepared
+            .get_or_init(|| Some(PreparedTable::build(table)))
+            .as_ref()
     }
 }
 

@@ -7,6 +7,10 @@
 
 use std::sync::Arc;
 
+mod text;
+
+pub use text::{TextData, convert_text, declared_from_text};
+
 use super::err::DecideError;
 use crate::feel::ast::TypeRef;
 use crate::ir::TypeDef;
@@ -240,93 +244,5 @@ fn describe(data: &serde_json::Value) -> String {
         J::String(_) => "a long string".to_owned(),
         J::Array(a) => format!("a list of {} items", a.len()),
         J::Object(_) => "an object".to_owned(),
-    }
-}
-
-/// The most top-level names [`declared_from_text`] reads itself; documents with more take
-/// the general path.
-const MAX_FAST_NAMES: usize = 64;
-
-/// The declared inputs' data read straight from JSON text, in declared order (`None` for
-/// an input the document does not name), without building the whole document as a
-/// `serde_json` object first.
-///
-/// Only for documents that the general path ([`serde_json::from_str`], [`check_limits`],
-/// [`convert`]) would accept: `None` for anything else, or anything unusual (not an
-/// object, a name given twice, more than 64 names, data over a limit, invalid JSON), and
-/// the caller then takes the general path, which gives the same answer or the precise
-/// error. Undeclared names are read and held to the limits like the rest, then dropped.
-pub fn declared_from_text<'m>(
-    text: &str,
-    declared: impl ExactSizeIterator<Item = &'m str> + Clone,
-) -> Option<Vec<Option<serde_json::Value>>> {
-    use serde::Deserializer as _;
-    let mut reader = serde_json::Deserializer::from_str(text);
-    let values = reader.deserialize_map(DeclaredVisitor { declared }).ok()?;
-    reader.end().ok()?;
-    Some(values)
-}
-
-/// Reads the top-level object for [`declared_from_text`]; any error means "take the
-/// general path" and carries no message.
-struct DeclaredVisitor<I> {
-    declared: I,
-}
-
-impl<'de, 'm, I> serde::de::Visitor<'de> for DeclaredVisitor<I>
-where
-    I: ExactSizeIterator<Item = &'m str> + Clone,
-{
-    type Value = Vec<Option<serde_json::Value>>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an object of input data")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        use serde::de::Error as _;
-        let general = || A::Error::custom("general path");
-        let mut values = vec![None; self.declared.len()];
-        let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
-        while let Some(NameText(name)) = map.next_key()? {
-            if seen.len() >= MAX_FAST_NAMES || seen.contains(&name) {
-                return Err(general());
-            }
-            let value: serde_json::Value = map.next_value()?;
-            check_string(&name, &name).map_err(|_| general())?;
-            check_at(&value, &name, 1).map_err(|_| general())?;
-            let slot = self
-                .declared
-                .clone()
-                .position(|d| d == name)
-                .and_then(|i| values.get_mut(i));
-            if let Some(slot) = slot {
-                *slot = Some(value);
-            }
-            seen.push(name);
-        }
-        Ok(values)
-    }
-}
-
-/// An object key, borrowed from the text when it has no escapes.
-struct NameText<'de>(std::borrow::Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for NameText<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Name;
-        impl<'de> serde::de::Visitor<'de> for Name {
-            type Value = NameText<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a name")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(NameText(std::borrow::Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(NameText(std::borrow::Cow::Owned(v.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(Name)
     }
 }

@@ -8,6 +8,7 @@ pub mod err;
 pub mod explain;
 pub mod index;
 pub mod input;
+pub mod prepared;
 pub mod table;
 pub mod zone_use;
 
@@ -160,8 +161,8 @@ impl Engine {
             });
         };
         let decided = self
-            .input_scope(model, input, options)
-            .and_then(|scope| decide_in(model, decision, scope, options));
+            .input_values(model, input, options)
+            .and_then(|values| decide_declared(model, decision, values, options));
         zones_checked(decided)
     }
 
@@ -181,11 +182,21 @@ impl Engine {
     ) -> Option<Result<Decided, DecideError>> {
         watch_zones();
         let (model, decision) = self.find(name)?;
-        let data =
-            input::declared_from_text(input_json, model.inputs.iter().map(|i| i.name.as_str()))?;
-        // Data that does not convert declines: the general path names the error.
-        let scope = scope_of(model, data.iter().map(Option::as_ref), options).ok()?;
-        Some(zones_checked(decide_in(model, decision, scope, options)))
+        // Data that does not convert or is not allowed declines: the general path names the
+        // error. (Absent inputs are null, which every type allows.)
+        let values = input::declared_from_text(
+            input_json,
+            model.inputs.iter().map(|i| i.name.as_str()),
+            |position, data| {
+                let declared = model.inputs.get(position)?;
+                let value = input::convert_text(data, &declared.ty, &model.types, &declared.name)?;
+                check_allowed(model, &declared.ty, &value, &declared.name, options).ok()?;
+                Some(value)
+            },
+        )?;
+        Some(zones_checked(decide_declared(
+            model, decision, values, options,
+        )))
     }
 
     /// Evaluates decision `name` for input data given as FEEL values (by input name).
@@ -209,8 +220,8 @@ impl Engine {
                 known: self.known_names(),
             });
         };
-        let decided = values_scope(model, input, options)
-            .and_then(|scope| decide_in(model, decision, scope, options));
+        let decided = values_given(model, input, options)
+            .and_then(|values| decide_declared(model, decision, values, options));
         zones_checked(decided)
     }
 
@@ -255,13 +266,13 @@ impl Engine {
         zones_checked(value)
     }
 
-    /// Converts the input document to a scope with every declared input (missing ones null).
-    fn input_scope(
+    /// Converts the input document to the values of the declared inputs (missing ones null).
+    fn input_values(
         &self,
         model: &Model,
         input: &serde_json::Value,
         options: &Options,
-    ) -> Result<Context, DecideError> {
+    ) -> Result<Vec<Value>, DecideError> {
         let map = match input {
             serde_json::Value::Object(map) => Some(map),
             serde_json::Value::Null => None,
@@ -271,7 +282,7 @@ impl Engine {
                 });
             }
         };
-        scope_of(
+        declared_values(
             model,
             model
                 .inputs
@@ -300,31 +311,151 @@ impl Engine {
     }
 }
 
-/// The scope of a decision request: every declared input, converted by its declared type
-/// from its data (`None`: absent, so null) and held to its allowed values; with room for
-/// the decisions' results, added to the same scope as they are made.
-fn scope_of<'d>(
+/// The values of a decision request's declared inputs, in declared order: each converted
+/// by its declared type from its data (`None`: absent, so null) and held to its allowed
+/// values.
+fn declared_values<'d>(
     model: &Model,
     data: impl Iterator<Item = Option<&'d serde_json::Value>>,
     options: &Options,
-) -> Result<Context, DecideError> {
-    let mut scope = Context::with_capacity_and_hasher(
-        model.inputs.len() + model.decisions.len(),
-        Default::default(),
-    );
+) -> Result<Vec<Value>, DecideError> {
+    let mut values = Vec::with_capacity(model.inputs.len());
     for (declared, data) in model.inputs.iter().zip(data) {
         let value = match data {
             Some(data) => input::convert(data, &declared.ty, &model.types, &declared.name)?,
             None => Value::Null,
         };
         check_allowed(model, &declared.ty, &value, &declared.name, options)?;
+        values.push(value);
+    }
+    Ok(values)
+}
+
+/// Evaluates `decision` for the values of the model's declared inputs (in declared order):
+/// straight from them when the decision is a table that needs nothing else
+/// ([`decide_table_directly`]), otherwise in a scope of them.
+fn decide_declared(
+    model: &Model,
+    decision: &Decision,
+    values: Vec<Value>,
+    options: &Options,
+) -> Result<Decided, DecideError> {
+    let values = match decide_table_directly(model, decision, values, options) {
+        Ok(decided) => return decided,
+        Err(values) => values,
+    };
+    let mut scope = Context::with_capacity_and_hasher(
+        model.inputs.len() + model.decisions.len(),
+        Default::default(),
+    );
+    for (declared, value) in model.inputs.iter().zip(values) {
         scope.insert(declared.name.clone(), value);
     }
-    Ok(scope)
+    decide_in(model, decision, scope, options)
+}
+
+/// [`decide_in`] without a scope, for a decision that requires no other decision and is a
+/// table whose input expressions are declared inputs' names and whose cells and outputs are
+/// literals ([`prepared::PreparedTable::is_scope_free`]): its input values are taken from
+/// `values` (declared order) instead of being looked up, charged as the lookups are. The
+/// same answer and errors as [`decide_in`]; `Err` with `values` for any other decision.
+fn decide_table_directly(
+    model: &Model,
+    decision: &Decision,
+    values: Vec<Value>,
+    options: &Options,
+) -> Result<Result<Decided, DecideError>, Vec<Value>> {
+    let Body::Table(table) = &decision.body else {
+        return Err(values);
+    };
+    let scope_free = table
+        .index
+        .prepared(table)
+        .is_some_and(prepared::PreparedTable::is_scope_free);
+    if !decision.plan.is_empty() || !scope_free {
+        return Err(values);
+    }
+    let inputs = table_inputs(model, table, values)?;
+    let mut ev = Evaluator::new(&model.knowledge, &model.types, options.limits);
+    let mut table_trace = TableTrace::default();
+    let result = ev.nested(|ev| {
+        for _ in &inputs {
+            ev.charge_name()?;
+        }
+        table::eval_rows(
+            ev,
+            table,
+            inputs,
+            options.explain.then_some(&mut table_trace),
+        )
+    });
+    let mut trace = Vec::new();
+    Ok(finish_step(
+        &mut ev,
+        model,
+        decision,
+        result,
+        table_trace,
+        options,
+        &mut trace,
+    )
+    .map(|output| Decided { output, trace }))
+}
+
+/// The values of `table`'s input columns when each is the name of a declared input, from
+/// the declared inputs' `values`: `values` itself when the columns are the declared inputs
+/// in order. `Err` with `values` when a column is anything else.
+fn table_inputs(
+    model: &Model,
+    table: &crate::ir::Table,
+    values: Vec<Value>,
+) -> Result<Vec<Value>, Vec<Value>> {
+    // In the scope a later input of the same name would hide an earlier one.
+    let position = |input: &crate::ir::TableInput| match &input.expr.kind {
+        crate::feel::ast::ExprKind::Name(name) => {
+            model.inputs.iter().rposition(|d| &d.name == name)
+        }
+        _ => None,
+    };
+    let mut in_order = table.inputs.len() == values.len();
+    for (column, input) in table.inputs.iter().enumerate() {
+        match position(input) {
+            Some(p) => in_order &= p == column,
+            None => return Err(values),
+        }
+    }
+    if in_order {
+        return Ok(values);
+    }
+    Ok(table
+        .inputs
+        .iter()
+        .map(|input| {
+            position(input)
+                .and_then(|p| values.get(p).cloned())
+                .unwrap_or(Value::Null)
+        })
+        .collect())
 }
 
 /// Refuses a value outside its item definition's allowed values.
+#[inline]
 fn check_allowed(
+    model: &Model,
+    ty: &crate::feel::ast::TypeRef,
+    value: &Value,
+    path: &str,
+    options: &Options,
+) -> Result<(), DecideError> {
+    // Only item definitions have allowed values.
+    if model.types.is_empty() || !matches!(ty, crate::feel::ast::TypeRef::Named(_)) {
+        return Ok(());
+    }
+    check_allowed_values(model, ty, value, path, options)
+}
+
+/// [`check_allowed`] for a type that may name an item definition.
+fn check_allowed_values(
     model: &Model,
     ty: &crate::feel::ast::TypeRef,
     value: &Value,
@@ -359,16 +490,20 @@ fn check_allowed(
     }
 }
 
-/// The scope of [`Engine::decide_values`]: every declared input, from `input` or null,
-/// held to its allowed values.
-fn values_scope(model: &Model, input: &Context, options: &Options) -> Result<Context, DecideError> {
-    let mut scope = Context::default();
+/// The declared inputs' values for [`Engine::decide_values`], in declaration order: from
+/// `input` or null, each held to its allowed values.
+fn values_given(
+    model: &Model,
+    input: &Context,
+    options: &Options,
+) -> Result<Vec<Value>, DecideError> {
+    let mut values = Vec::with_capacity(model.inputs.len());
     for declared in &model.inputs {
         let value = input.get(&declared.name).cloned().unwrap_or(Value::Null);
         check_allowed(model, &declared.ty, &value, &declared.name, options)?;
-        scope.insert(declared.name.clone(), value);
+        values.push(value);
     }
-    Ok(scope)
+    Ok(values)
 }
 
 /// Forgets named zones met earlier without zone data: a request starts watching here.
@@ -412,43 +547,64 @@ fn decide_in(
             options.explain.then_some(&mut table_trace),
         );
         ev.pop();
-        // Every result is walked at least once more (type check, explanation, JSON), and a
-        // value built by sharing (`[l, l]`) can be exponentially larger than the work that
-        // built it: pay for its size while the budget still applies.
-        let value = result
-            .and_then(|v| crate::feel::builtins::charge_value(&mut ev, &v).map(|()| v))
-            .map_err(|source| DecideError::Eval {
-                decision: step.name.clone(),
-                source,
-            })?;
-        let value = match &step.ty {
-            Some(ty) => {
-                crate::feel::eval::coerce_to(&model.types, value, ty).unwrap_or(Value::Null)
-            }
-            None => value,
-        };
-        if options.explain {
-            trace.push(DecisionTrace {
-                decision: step.name.clone(),
-                kind: match step.body {
-                    Body::Expr(_) => "expression",
-                    Body::Table(_) => "table",
-                    Body::Context { .. } => "context",
-                },
-                table: match &step.body {
-                    Body::Table(t) => {
-                        table_trace.hit_policy = t.hit.to_string();
-                        Some(table_trace)
-                    }
-                    _ => None,
-                },
-                output: value.clone(),
-            });
-        }
+        let value = finish_step(
+            &mut ev,
+            model,
+            step,
+            result,
+            table_trace,
+            options,
+            &mut trace,
+        )?;
         Arc::make_mut(&mut scope).insert(step.name.clone(), value.clone());
         output = value;
     }
     Ok(Decided { output, trace })
+}
+
+/// The value of one evaluated decision `step` from its `result`: paid for by size, coerced
+/// to its declared type, and traced in `trace` when the options ask for explanations.
+fn finish_step(
+    ev: &mut Evaluator<'_>,
+    model: &Model,
+    step: &Decision,
+    result: Result<Value, EvalError>,
+    mut table_trace: TableTrace,
+    options: &Options,
+    trace: &mut Vec<DecisionTrace>,
+) -> Result<Value, DecideError> {
+    // Every result is walked at least once more (type check, explanation, JSON), and a
+    // value built by sharing (`[l, l]`) can be exponentially larger than the work that
+    // built it: pay for its size while the budget still applies.
+    let value = result
+        .and_then(|v| crate::feel::builtins::charge_value(ev, &v).map(|()| v))
+        .map_err(|source| DecideError::Eval {
+            decision: step.name.clone(),
+            source,
+        })?;
+    let value = match &step.ty {
+        Some(ty) => crate::feel::eval::coerce_to(&model.types, value, ty).unwrap_or(Value::Null),
+        None => value,
+    };
+    if options.explain {
+        trace.push(DecisionTrace {
+            decision: step.name.clone(),
+            kind: match step.body {
+                Body::Expr(_) => "expression",
+                Body::Table(_) => "table",
+                Body::Context { .. } => "context",
+            },
+            table: match &step.body {
+                Body::Table(t) => {
+                    table_trace.hit_policy = t.hit.to_string();
+                    Some(table_trace)
+                }
+                _ => None,
+            },
+            output: value.clone(),
+        });
+    }
+    Ok(value)
 }
 
 /// The JSON kind of a value, for messages.

@@ -2,9 +2,11 @@
 //!
 //! Pipeline position: `decide`, called for table-bodied decisions and knowledge models.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::explain::{FiredRule, TableTrace};
+use super::prepared::PreparedTable;
 use crate::feel::err::EvalError;
 use crate::feel::eval::Evaluator;
 use crate::ir::{Cell, Rule, Table};
@@ -26,16 +28,36 @@ pub fn eval_table(
     for input in &table.inputs {
         inputs.push(ev.eval(&input.expr)?);
     }
+    eval_rows(ev, table, inputs, trace)
+}
+
+/// Evaluates `table` for its input values `inputs` (one per input column, already
+/// evaluated): matches the rules and applies the hit policy.
+///
+/// # Errors
+/// As [`eval_table`].
+pub fn eval_rows(
+    ev: &mut Evaluator<'_>,
+    table: &Table,
+    inputs: Vec<Value>,
+    trace: Option<&mut TableTrace>,
+) -> Result<Value, EvalError> {
     let stop_at_first = matches!(table.hit, HitPolicy::First);
+    let prepared = table.index.prepared(table);
+    // FIRST stops at its one match, kept without allocating.
+    let mut first: Option<usize> = None;
     let mut matched: Vec<usize> = Vec::new();
     // The index only removes rules that cannot match; each candidate is checked in full.
     let mut check = |position: usize| -> Result<bool, EvalError> {
         let Some(rule) = table.rules.get(position) else {
             return Ok(false);
         };
-        if rule_matches(ev, rule, &inputs)? {
+        if rule_matches(ev, rule, prepared.map(|p| (p, position)), &inputs)? {
+            if stop_at_first {
+                first = Some(position);
+                return Ok(true);
+            }
             matched.push(position);
-            return Ok(stop_at_first);
         }
         Ok(false)
     };
@@ -55,7 +77,11 @@ pub fn eval_table(
             }
         }
     }
-    let (value, fired) = apply_hit_policy(ev, table, &matched)?;
+    let matched = match first {
+        Some(_) => first.as_slice(),
+        None => matched.as_slice(),
+    };
+    let (value, fired) = apply_hit_policy(ev, table, prepared, matched)?;
     if let Some(trace) = trace {
         trace.inputs = table
             .inputs
@@ -71,8 +97,25 @@ pub fn eval_table(
     Ok(value)
 }
 
-/// Whether every input entry of `rule` accepts its input value.
-fn rule_matches(ev: &mut Evaluator<'_>, rule: &Rule, inputs: &[Value]) -> Result<bool, EvalError> {
+/// Whether every input entry of `rule` accepts its input value; `prepared` is the table's
+/// prepared form and the rule's position in it.
+fn rule_matches(
+    ev: &mut Evaluator<'_>,
+    rule: &Rule,
+    prepared: Option<(&PreparedTable, usize)>,
+    inputs: &[Value],
+) -> Result<bool, EvalError> {
+    if let Some(cells) = prepared.and_then(|(table, position)| table.cells(position)) {
+        for (column, prepared) in cells {
+            let (Some(cell), Some(input)) = (rule.when.get(*column), inputs.get(*column)) else {
+                continue;
+            };
+            if !prepared.matches(ev, cell, input)? {
+                return Ok(false);
+            }
+        }
+        return Ok(true);
+    }
     for (cell, input) in rule.when.iter().zip(inputs) {
         if !cell_matches(ev, cell, input)? {
             return Ok(false);
@@ -101,8 +144,26 @@ pub fn cell_matches(ev: &mut Evaluator<'_>, cell: &Cell, input: &Value) -> Resul
     Ok(any? != *negated)
 }
 
-/// The output value of one rule: the single output's value, or a context of all outputs.
-fn rule_output(ev: &mut Evaluator<'_>, table: &Table, rule: &Rule) -> Result<Value, EvalError> {
+/// The output value of rule `position`: the single output's value, or a context of all
+/// outputs; prepared when its outputs are literals.
+fn rule_output(
+    ev: &mut Evaluator<'_>,
+    table: &Table,
+    prepared: Option<&PreparedTable>,
+    position: usize,
+) -> Result<Value, EvalError> {
+    let Some(rule) = table.rules.get(position) else {
+        return Ok(Value::Null);
+    };
+    let literal = prepared.and_then(|p| p.output(position));
+    if let Some(value) = literal.and_then(|l| l.take(ev)) {
+        return Ok(value);
+    }
+    written_output(ev, table, rule)
+}
+
+/// [`rule_output`] evaluated as written.
+fn written_output(ev: &mut Evaluator<'_>, table: &Table, rule: &Rule) -> Result<Value, EvalError> {
     if let [single] = rule.then.as_slice() {
         return ev.eval(single);
     }
@@ -113,10 +174,19 @@ fn rule_output(ev: &mut Evaluator<'_>, table: &Table, rule: &Rule) -> Result<Val
     Ok(Value::context(ctx))
 }
 
-/// The table's value when no rule matched: the default outputs, if any are declared.
-fn default_output(ev: &mut Evaluator<'_>, table: &Table) -> Result<Value, EvalError> {
+/// The table's value when no rule matched: the default outputs, if any are declared;
+/// prepared when they are literals.
+fn default_output(
+    ev: &mut Evaluator<'_>,
+    table: &Table,
+    prepared: Option<&PreparedTable>,
+) -> Result<Value, EvalError> {
     if table.outputs.iter().all(|o| o.default.is_none()) {
         return Ok(Value::Null);
+    }
+    let literal = prepared.and_then(PreparedTable::default_output);
+    if let Some(value) = literal.and_then(|l| l.take(ev)) {
+        return Ok(value);
     }
     let mut values = Vec::with_capacity(table.outputs.len());
     for output in &table.outputs {
@@ -140,11 +210,12 @@ fn default_output(ev: &mut Evaluator<'_>, table: &Table) -> Result<Value, EvalEr
 
 /// Applies the hit policy to the matched rules; returns the value and the rules that
 /// produced it, in output order.
-fn apply_hit_policy(
+fn apply_hit_policy<'m>(
     ev: &mut Evaluator<'_>,
     table: &Table,
-    matched: &[usize],
-) -> Result<(Value, Vec<usize>), EvalError> {
+    prepared: Option<&PreparedTable>,
+    matched: &'m [usize],
+) -> Result<(Value, Cow<'m, [usize]>), EvalError> {
     let rule = |i: usize| table.rules.get(i);
     match table.hit {
         // An aggregating COLLECT with no match also falls back to the default output when
@@ -153,12 +224,12 @@ fn apply_hit_policy(
         HitPolicy::Collect(Some(_))
             if matched.is_empty() && table.outputs.iter().any(|o| o.default.is_some()) =>
         {
-            Ok((default_output(ev, table)?, Vec::new()))
+            Ok((default_output(ev, table, prepared)?, Cow::Borrowed(&[])))
         }
         HitPolicy::Unique | HitPolicy::First | HitPolicy::Any | HitPolicy::Priority
             if matched.is_empty() =>
         {
-            Ok((default_output(ev, table)?, Vec::new()))
+            Ok((default_output(ev, table, prepared)?, Cow::Borrowed(&[])))
         }
         HitPolicy::Unique => {
             if matched.len() > 1 {
@@ -169,14 +240,16 @@ fn apply_hit_policy(
                     ),
                 });
             }
-            single(ev, table, matched)
+            single(ev, table, prepared, Cow::Borrowed(matched))
         }
-        HitPolicy::First => single(ev, table, matched),
+        HitPolicy::First => single(ev, table, prepared, Cow::Borrowed(matched)),
         HitPolicy::Any => {
             let mut first: Option<Value> = None;
             for &i in matched {
-                let Some(r) = rule(i) else { continue };
-                let v = rule_output(ev, table, r)?;
+                if rule(i).is_none() {
+                    continue;
+                }
+                let v = rule_output(ev, table, prepared, i)?;
                 match &first {
                     None => first = Some(v),
                     Some(f) => {
@@ -191,54 +264,56 @@ fn apply_hit_policy(
                     }
                 }
             }
-            Ok((first.unwrap_or(Value::Null), matched.to_vec()))
+            Ok((first.unwrap_or(Value::Null), Cow::Borrowed(matched)))
         }
         HitPolicy::Priority => {
             let ordered = by_priority(ev, table, matched)?;
             let best: Vec<usize> = ordered.into_iter().take(1).collect();
-            single(ev, table, &best)
+            single(ev, table, prepared, Cow::Owned(best))
         }
         HitPolicy::OutputOrder => {
             let ordered = by_priority(ev, table, matched)?;
-            collect_list(ev, table, ordered)
+            collect_list(ev, table, prepared, Cow::Owned(ordered))
         }
         HitPolicy::RuleOrder | HitPolicy::Collect(None) => {
-            collect_list(ev, table, matched.to_vec())
+            collect_list(ev, table, prepared, Cow::Borrowed(matched))
         }
         HitPolicy::Collect(Some(aggregation)) => {
             let mut values = Vec::with_capacity(matched.len());
             for &i in matched {
-                if let Some(r) = rule(i) {
-                    values.push(rule_output(ev, table, r)?);
+                if rule(i).is_some() {
+                    values.push(rule_output(ev, table, prepared, i)?);
                 }
             }
-            Ok((aggregate(aggregation, &values), matched.to_vec()))
+            Ok((aggregate(aggregation, &values), Cow::Borrowed(matched)))
         }
     }
 }
 
 /// The output of the one selected rule (or the default when none).
-fn single(
+fn single<'m>(
     ev: &mut Evaluator<'_>,
     table: &Table,
-    selected: &[usize],
-) -> Result<(Value, Vec<usize>), EvalError> {
-    match selected.first().and_then(|&i| table.rules.get(i)) {
-        Some(r) => Ok((rule_output(ev, table, r)?, selected.to_vec())),
-        None => Ok((default_output(ev, table)?, Vec::new())),
+    prepared: Option<&PreparedTable>,
+    selected: Cow<'m, [usize]>,
+) -> Result<(Value, Cow<'m, [usize]>), EvalError> {
+    match selected.first().copied().filter(|&i| i < table.rules.len()) {
+        Some(i) => Ok((rule_output(ev, table, prepared, i)?, selected)),
+        None => Ok((default_output(ev, table, prepared)?, Cow::Borrowed(&[]))),
     }
 }
 
 /// A list of the outputs of `rules`, in the given order.
-fn collect_list(
+fn collect_list<'m>(
     ev: &mut Evaluator<'_>,
     table: &Table,
-    rules: Vec<usize>,
-) -> Result<(Value, Vec<usize>), EvalError> {
+    prepared: Option<&PreparedTable>,
+    rules: Cow<'m, [usize]>,
+) -> Result<(Value, Cow<'m, [usize]>), EvalError> {
     let mut out = Vec::with_capacity(rules.len());
-    for &i in &rules {
-        if let Some(r) = table.rules.get(i) {
-            out.push(rule_output(ev, table, r)?);
+    for &i in rules.iter() {
+        if i < table.rules.len() {
+            out.push(rule_output(ev, table, prepared, i)?);
         }
     }
     Ok((Value::list(out), rules))

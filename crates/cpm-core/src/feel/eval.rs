@@ -687,15 +687,36 @@ impl<'m> Evaluator<'m> {
     pub fn table_test(&mut self, input: &Value, test: &crate::ir::Test) -> Result<bool, EvalError> {
         use crate::ir::Test;
         Ok(match test {
-            Test::Compare(op, e) => {
-                matches!(compare(*op, input, &self.eval(e)?), Value::Bool(true))
-            }
-            Test::Value(e) => {
-                let v = self.eval(e)?;
-                matches!(test_value(input, &v, false), Value::Bool(true))
-            }
+            Test::Compare(op, e) => compare_holds(*op, input, &self.eval(e)?),
+            Test::Value(e) => test_holds(input, &self.eval(e)?),
             Test::Predicate(e) => matches!(self.eval(e)?, Value::Bool(true)),
         })
+    }
+
+    /// Charges what evaluating a name charges (a step and a nesting level), without
+    /// looking it up: for callers that already hold the value it names.
+    ///
+    /// # Errors
+    /// [`EvalError::DepthExceeded`] or [`EvalError::FuelExhausted`], as evaluating the name.
+    pub(crate) fn charge_name(&mut self) -> Result<(), EvalError> {
+        self.enter()?;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Charges what evaluating a literal expression of `cost` charges (a step and a
+    /// nesting level per node, the size check of its lists) without evaluating it. `false`,
+    /// with nothing charged, when that evaluation would run out of a budget: the caller then
+    /// evaluates the expression itself, which fails the same way.
+    #[inline]
+    pub(crate) fn charge_literal(&mut self, cost: &LiteralCost) -> bool {
+        let fits = self.depth.saturating_add(cost.levels) <= self.limits.max_depth
+            && cost.nodes <= self.fuel_left
+            && cost.longest_list <= self.limits.max_list;
+        if fits {
+            self.fuel_left -= cost.nodes;
+        }
+        fits
     }
 
     /// `instance of`, resolving item definition names against the model's types.
@@ -870,6 +891,122 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Value {
                 CmpOp::Eq | CmpOp::Ne => ord == Equal,
             }),
         },
+    }
+}
+
+/// What evaluating a literal expression charges: one step per node, nesting as deep as
+/// its deepest node, and the size check of its longest list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiteralCost {
+    nodes: u64,
+    levels: u32,
+    longest_list: u64,
+}
+
+impl LiteralCost {
+    /// The cost of evaluating `self` and then `next`, both from the same level.
+    pub fn and(self, next: Self) -> Self {
+        Self {
+            nodes: self.nodes.saturating_add(next.nodes),
+            levels: self.levels.max(next.levels),
+            longest_list: self.longest_list.max(next.longest_list),
+        }
+    }
+}
+
+/// The value of `expr` when it is made of literals only (`null`, booleans, numbers,
+/// strings, unary minus, and lists and ranges of those), with what evaluating it charges;
+/// `None` for any other expression. Such an expression evaluates to the same value in
+/// every scope, so it can be evaluated once ahead of time.
+pub fn literal(expr: &Expr) -> Option<(Value, LiteralCost)> {
+    let cost = literal_cost(expr)?;
+    let limits = Limits {
+        fuel: cost.nodes,
+        max_depth: cost.levels,
+        max_list: cost.longest_list,
+    };
+    let mut ev = Evaluator::new(&[], &[], limits);
+    let value = ev.eval(expr).ok()?;
+    // The budget was exactly the cost: evaluation used all of its fuel, or the cost is
+    // wrong and the expression is not treated as a literal.
+    (ev.fuel_left == 0).then_some((value, cost))
+}
+
+/// The cost of evaluating `expr` (see [`LiteralCost`]) when it is made of literals only.
+fn literal_cost(expr: &Expr) -> Option<LiteralCost> {
+    let node = LiteralCost {
+        nodes: 1,
+        levels: 1,
+        longest_list: 0,
+    };
+    let below = |inner: LiteralCost| LiteralCost {
+        nodes: inner.nodes.saturating_add(1),
+        levels: inner.levels.saturating_add(1),
+        longest_list: inner.longest_list,
+    };
+    match &expr.kind {
+        ExprKind::Null | ExprKind::Bool(_) | ExprKind::Number(_) | ExprKind::String(_) => {
+            Some(node)
+        }
+        ExprKind::Neg(inner) => literal_cost(inner).map(below),
+        ExprKind::List(items) => {
+            let mut inner = LiteralCost {
+                nodes: 0,
+                levels: 0,
+                longest_list: u64::try_from(items.len()).ok()?,
+            };
+            for item in items {
+                inner = inner.and(literal_cost(item)?);
+            }
+            Some(below(inner))
+        }
+        ExprKind::Range { start, end, .. } => {
+            let mut inner = LiteralCost::default();
+            for bound in [start, end].into_iter().flatten() {
+                inner = inner.and(literal_cost(bound)?);
+            }
+            Some(below(inner))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `compare(op, a, b)` is `true`, without building the result.
+#[inline]
+pub(crate) fn compare_holds(op: CmpOp, a: &Value, b: &Value) -> bool {
+    use std::cmp::Ordering::{Greater, Less};
+    if let (Value::Number(x), Value::Number(y)) = (a, b) {
+        let order = x.cmp(y);
+        return match op {
+            CmpOp::Eq => order.is_eq(),
+            CmpOp::Ne => order.is_ne(),
+            CmpOp::Lt => order == Less,
+            CmpOp::Le => order != Greater,
+            CmpOp::Gt => order == Greater,
+            CmpOp::Ge => order != Less,
+        };
+    }
+    match op {
+        CmpOp::Eq => ops::eq3(a, b) == Some(true),
+        CmpOp::Ne => ops::eq3(a, b) == Some(false),
+        CmpOp::Lt => ops::compare(a, b) == Some(Less),
+        CmpOp::Le => ops::compare(a, b).is_some_and(|o| o != Greater),
+        CmpOp::Gt => ops::compare(a, b) == Some(Greater),
+        CmpOp::Ge => ops::compare(a, b).is_some_and(|o| o != Less),
+    }
+}
+
+/// Whether the table test of value `test` (see [`test_value`], not using `?`) accepts
+/// `input`.
+#[inline]
+pub(crate) fn test_holds(input: &Value, test: &Value) -> bool {
+    match (input, test) {
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x == y,
+        (_, Value::Range(_) | Value::List(_)) => {
+            matches!(test_value(input, test, false), Value::Bool(true))
+        }
+        _ => ops::eq3(input, test) == Some(true),
     }
 }
 

@@ -73,20 +73,43 @@ pub fn write_canonical(out: &mut String, v: &Value) {
             }
             out.push(']');
         }
-        Value::Context(ctx) => {
-            let mut entries: Vec<(&String, &Value)> = ctx.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (k, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(k, out);
-                out.push(':');
-                write_canonical(out, item);
-            }
-            out.push('}');
+        Value::Context(ctx) => write_context(out, ctx),
+    }
+}
+
+/// Contexts of up to this many entries are written without allocating.
+const SMALL_CONTEXT: usize = 16;
+
+/// Writes a context with its keys sorted by code point.
+fn write_context(out: &mut String, ctx: &Context) {
+    out.push('{');
+    if ctx.keys().is_sorted() {
+        write_entries(out, ctx.iter());
+    } else if ctx.len() <= SMALL_CONTEXT {
+        let mut order = [0usize; SMALL_CONTEXT];
+        let order = order.get_mut(..ctx.len()).unwrap_or_default();
+        for (i, slot) in order.iter_mut().enumerate() {
+            *slot = i;
         }
+        order.sort_unstable_by_key(|&i| ctx.get_index(i).map(|(k, _)| k));
+        write_entries(out, order.iter().filter_map(|&i| ctx.get_index(i)));
+    } else {
+        let mut entries: Vec<(&String, &Value)> = ctx.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        write_entries(out, entries.into_iter());
+    }
+    out.push('}');
+}
+
+/// Writes `key:value` entries, comma separated.
+fn write_entries<'c>(out: &mut String, entries: impl Iterator<Item = (&'c String, &'c Value)>) {
+    for (i, (k, item)) in entries.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(k, out);
+        out.push(':');
+        write_canonical(out, item);
     }
 }
 
@@ -167,6 +190,15 @@ fn from_json_at(v: &serde_json::Value, depth: usize) -> Result<Value, JsonError>
 /// The exact decimal denoted by JSON number text (`-1.50`, `1e2`, `2.5E-3`). `None` when
 /// the text is malformed or the value cannot be represented exactly.
 pub fn parse_number_text(text: &str) -> Option<Decimal> {
+    // Plain integers (`0`, `50`, `1234`) up to 18 digits fit a u64 and are their own
+    // normal form.
+    if (1..=18).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
+    {
+        let n = text.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        return Some(Decimal::from(n));
+    }
     let (negative, rest) = match text.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, text.strip_prefix('+').unwrap_or(text)),

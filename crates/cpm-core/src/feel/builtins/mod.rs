@@ -430,22 +430,52 @@ pub(crate) fn charge(cx: &mut dyn Invoke, n: usize) -> Result<(), EvalError> {
 ///
 /// Returns [`EvalError::FuelExhausted`] when the budget is spent.
 pub fn charge_value(cx: &mut dyn Invoke, v: &Value) -> Result<(), EvalError> {
-    let mut stack: Vec<&Value> = vec![v];
+    // Only values holding others wait on the stack, so a result without lists or contexts
+    // nested inside (the usual decision output) is charged without allocating. The order
+    // of the charges does not matter: they fail exactly when their sum exceeds the fuel.
+    let mut stack: Vec<&Value> = Vec::new();
+    charge_element(cx, v, &mut stack)?;
     while let Some(v) = stack.pop() {
-        match v {
-            Value::List(items) => {
-                charge(cx, items.len())?;
-                stack.extend(items.iter());
-            }
-            Value::Context(ctx) => {
-                charge(cx, ctx.len())?;
-                stack.extend(ctx.values());
-            }
-            Value::Range(r) => {
-                charge(cx, 2)?;
-                stack.extend(r.start.iter().chain(r.end.iter()));
-            }
+        charge_element(cx, v, &mut stack)?;
+    }
+    Ok(())
+}
+
+/// Charges one element for [`charge_value`]: its own size and its strings; puts its lists,
+/// contexts and ranges on `stack`.
+fn charge_element<'v>(
+    cx: &mut dyn Invoke,
+    v: &'v Value,
+    stack: &mut Vec<&'v Value>,
+) -> Result<(), EvalError> {
+    match v {
+        Value::List(items) => {
+            charge(cx, items.len())?;
+            charge_children(cx, items.iter(), stack)
+        }
+        Value::Context(ctx) => {
+            charge(cx, ctx.len())?;
+            charge_children(cx, ctx.values(), stack)
+        }
+        Value::Range(r) => {
+            charge(cx, 2)?;
+            charge_children(cx, r.start.iter().chain(r.end.iter()), stack)
+        }
+        Value::String(s) => charge(cx, s.len() / 64),
+        _ => Ok(()),
+    }
+}
+
+/// Charges the strings among `items` at once; puts the values holding others on `stack`.
+fn charge_children<'v>(
+    cx: &mut dyn Invoke,
+    items: impl Iterator<Item = &'v Value>,
+    stack: &mut Vec<&'v Value>,
+) -> Result<(), EvalError> {
+    for item in items {
+        match item {
             Value::String(s) => charge(cx, s.len() / 64)?,
+            Value::List(_) | Value::Context(_) | Value::Range(_) => stack.push(item),
             _ => {}
         }
     }
