@@ -3,22 +3,20 @@
 // that sends plain JSON input to the wasm as one string. No Node APIs here.
 
 /**
- * A loader of one wasm-bindgen module: `init(wasm?)` instantiates it once (by default from
- * what `defaultSource()` gives), `setDefaultWasmSource(source)` changes that default.
+ * Something loaded once from a default source that can be changed: `load(given?)` runs
+ * `use(given ?? await defaultSource())` the first time and returns the same promise after;
+ * a failed load is forgotten, so the next call tries again.
  */
-export function wasmLoader(initWasm, defaultSource) {
+function loadedOnce(use, defaultSource) {
   let source = defaultSource;
   let ready = null;
   return {
-    setDefaultWasmSource(next) {
+    setDefaultSource(next) {
       source = next;
     },
-    init(wasm) {
+    load(given) {
       if (ready === null) {
-        ready = (async () => {
-          const from = wasm ?? (await source());
-          await initWasm({ module_or_path: await from });
-        })();
+        ready = (async () => use(await (given ?? (await source()))))();
         ready.catch(() => {
           ready = null;
         });
@@ -29,30 +27,23 @@ export function wasmLoader(initWasm, defaultSource) {
 }
 
 /**
+ * A loader of one wasm-bindgen module: `init(wasm?)` instantiates it once (by default from
+ * what `defaultSource()` gives), `setDefaultWasmSource(source)` changes that default.
+ */
+export function wasmLoader(initWasm, defaultSource) {
+  const wasm = loadedOnce(async (from) => {
+    await initWasm({ module_or_path: from });
+  }, defaultSource);
+  return { setDefaultWasmSource: wasm.setDefaultSource, init: wasm.load };
+}
+
+/**
  * A loader of the time-zone data file for a build without the tz database compiled in:
  * `load(source?)` fetches it once (by default from what `defaultSource()` gives), gunzips
  * it when it is gzip, and hands the bytes to `install` (the wasm's `installZoneData`).
  */
 export function zoneDataLoader(install, defaultSource) {
-  let source = defaultSource;
-  let ready = null;
-  return {
-    setDefaultSource(next) {
-      source = next;
-    },
-    load(from) {
-      if (ready === null) {
-        ready = (async () => {
-          const where = from ?? (await source());
-          return install(await zoneDataBytes(await where));
-        })();
-        ready.catch(() => {
-          ready = null;
-        });
-      }
-      return ready;
-    },
-  };
+  return loadedOnce(async (from) => install(await zoneDataBytes(from)), defaultSource);
 }
 
 // The zone-data file's bytes from a URL, a `Response` or bytes; gzip is undone here (the
