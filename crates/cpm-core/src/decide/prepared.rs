@@ -6,7 +6,7 @@
 //! `"DE", "FR"`, `[1..10)`) keeps the tests' values, so checking it is a comparison
 //! with the input value instead of evaluating FEEL in a scope; a rule whose outputs are
 //! all literals keeps its output value. Every prepared part charges the budgets exactly what
-//! evaluating its expressions charges ([`Evaluator::charge_literal`]), and when a budget
+//! evaluating its expressions charges (`Evaluator::charge_literal`), and when a budget
 //! would not cover that, the table evaluates the original expressions, which fail as
 //! they always do: answers, explanations and errors are the same either way.
 
