@@ -163,23 +163,24 @@ fn build(model: &str) -> Option<cpm_core::bundle::Bundle> {
 }
 
 /// The same bundle with every table scanned row by row.
-fn scanning(mut bundle: cpm_core::bundle::Bundle) -> cpm_core::bundle::Bundle {
-    for model in &mut bundle.program.models {
-        for decision in &mut model.decisions {
-            if let Body::Table(table) = &mut decision.body {
-                table.index = LazyIndex::scan_only();
-            }
-        }
-    }
-    bundle
+fn scanning(bundle: cpm_core::bundle::Bundle) -> cpm_core::bundle::Bundle {
+    with_index(bundle, LazyIndex::scan_only)
 }
 
 /// The same bundle with every table scanned and every cell and output evaluated as written.
-fn as_written(mut bundle: cpm_core::bundle::Bundle) -> cpm_core::bundle::Bundle {
+fn as_written(bundle: cpm_core::bundle::Bundle) -> cpm_core::bundle::Bundle {
+    with_index(bundle, LazyIndex::as_written)
+}
+
+/// The same bundle with every table's index replaced by `index()`.
+fn with_index(
+    mut bundle: cpm_core::bundle::Bundle,
+    index: fn() -> LazyIndex,
+) -> cpm_core::bundle::Bundle {
     for model in &mut bundle.program.models {
         for decision in &mut model.decisions {
             if let Body::Table(table) = &mut decision.body {
-                table.index = LazyIndex::as_written();
+                table.index = index();
             }
         }
     }
