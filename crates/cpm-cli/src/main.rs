@@ -138,6 +138,8 @@ enum CliError {
     Input(String),
     #[error("`{0}` has no DMN TCK test folders (`*.dmn` beside `*-test-*.xml`)")]
     NoTck(String),
+    #[error(transparent)]
+    WriteZoneData(#[from] cpm_core::value::zones::WriteZoneDataError),
 }
 
 fn main() -> ExitCode {
@@ -222,7 +224,7 @@ fn check(dir: &Path, json: bool, deny_warnings: bool) -> Result<ExitCode, CliErr
 }
 
 fn tzdata(output: &Path) -> Result<ExitCode, CliError> {
-    let bytes = cpm_core::value::zones::write_zone_data();
+    let bytes = cpm_core::value::zones::write_zone_data()?;
     std::fs::write(output, &bytes).map_err(|source| CliError::Write {
         path: output.display().to_string(),
         source,

