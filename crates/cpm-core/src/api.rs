@@ -272,6 +272,16 @@ pub fn load(bytes: &[u8]) -> Result<Engine, BundleError> {
     bundle::decode(bytes).map(Engine::new)
 }
 
+/// Loads an engine that answers decision requests only: the bundle's processes and
+/// templates are skipped ([`bundle::decode_decisions`]); process operations on it fail with
+/// `decisions-only`. Decisions answer exactly as from [`load`].
+///
+/// # Errors
+/// The bundle cannot be read (see [`BundleError`]).
+pub fn load_decisions(bytes: &[u8]) -> Result<Engine, BundleError> {
+    bundle::decode_decisions(bytes).map(Engine::new)
+}
+
 /// The decisions of a bundle: name, model, inputs with types, declared output type — as a
 /// JSON value, sorted by decision name.
 pub fn describe(engine: &Engine) -> serde_json::Value {

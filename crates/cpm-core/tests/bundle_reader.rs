@@ -2,7 +2,8 @@
 //! decoding on every bundle: those built from `examples/customer` and from every model and
 //! process file in `tests/vectors`, and random expression and type trees (every variant).
 //! Agreement is checked on the decoded program and, stronger (decimals compare by value),
-//! on the bytes the decoded program encodes back to.
+//! on the bytes the decoded program encodes back to. The decisions-only reader
+//! (`bundle::decode_decisions`) gives the same models from each, and no processes.
 #![expect(
     clippy::unwrap_used,
     clippy::panic,
@@ -40,6 +41,20 @@ fn assert_readers_agree(program: Program, what: &str) {
     assert_eq!(by_hand, by_serde, "{what}");
     assert_eq!(by_hand, program, "{what}");
     assert_eq!(rmp_serde::to_vec(&by_hand).unwrap(), payload, "{what}");
+    // The decisions-only reader: the same models, no processes or templates.
+    let decisions = bundle::decode_decisions(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(
+        decisions.contents,
+        bundle::Contents::DecisionsOnly,
+        "{what}"
+    );
+    assert_eq!(
+        decisions.hash,
+        Bundle::new(program.clone()).unwrap().hash,
+        "{what}"
+    );
+    assert_eq!(decisions.program.models, program.models, "{what}");
+    assert!(decisions.program.processes.is_empty() && decisions.program.templates.is_empty());
 }
 
 fn built(files: &[SourceText]) -> Option<Program> {

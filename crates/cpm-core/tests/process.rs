@@ -192,6 +192,35 @@ fn bundles_carry_processes_and_templates() {
     assert_eq!(bundle::FORMAT_VERSION, 2);
 }
 
+#[test]
+fn an_engine_loaded_for_decisions_only_decides_alike_and_runs_no_processes() {
+    let engine = example_engine();
+    let bytes = engine.bundle().encode().unwrap();
+    let decisions_only = api::load_decisions(&bytes).unwrap();
+    assert_eq!(decisions_only.hash(), engine.hash());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/customer");
+    let input: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("input.json")).unwrap()).unwrap();
+    let request = api::DecideRequest {
+        decision: "Discount".to_owned(),
+        input,
+        explain: true,
+    };
+    let limits = cpm_core::feel::eval::Limits::default();
+    let answer = api::decide(&engine, &request, limits);
+    assert_eq!(answer["type"], "success", "{answer}");
+    assert_eq!(api::decide(&decisions_only, &request, limits), answer);
+    assert_eq!(api::describe(&decisions_only), api::describe(&engine));
+
+    let events = events_of("complaint.events.json");
+    let at = events[0].at.clone().unwrap();
+    let err = process::begin(&decisions_only, events[0].clone(), &at).unwrap_err();
+    assert_eq!(err.code(), "decisions-only", "{err}");
+    let err = process::intake(&decisions_only, &serde_json::Map::new()).unwrap_err();
+    assert_eq!(err.code(), "decisions-only", "{err}");
+    assert!(process::begin(&engine, events[0].clone(), &at).is_ok());
+}
+
 // ------------------------------------------------------------------ random event sequences
 
 const SMALL: &str = r#"

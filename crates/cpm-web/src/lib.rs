@@ -45,7 +45,13 @@ impl Engine {
     /// # Errors
     /// An `Error` with `code: "bad-bundle"` when the bytes are not a readable bundle.
     pub fn load(bytes: &[u8]) -> Result<Engine, JsValue> {
-        api::load(bytes)
+        // The decisions-only build skips the bundle's processes and templates: their
+        // reader is not linked into it.
+        #[cfg(feature = "full")]
+        let loaded = api::load(bytes);
+        #[cfg(not(feature = "full"))]
+        let loaded = api::load_decisions(bytes);
+        loaded
             .map(|inner| Engine { inner })
             .map_err(|e| js_error(&ErrorDetail::from(&e), None))
     }

@@ -37,6 +37,19 @@ pub struct Bundle {
     pub program: Program,
     /// The content hash: lowercase hex SHA-256 of the payload.
     pub hash: String,
+    /// What of the program was read: everything, or its decisions only.
+    pub contents: Contents,
+}
+
+/// What of a bundle's program was read ([`decode`] or [`decode_decisions`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contents {
+    /// The whole program: models, processes and templates.
+    Everything,
+    /// The models only: the processes and templates were checked to be well-formed
+    /// MessagePack and skipped, and the program holds none. Process operations on such a
+    /// bundle fail with `decisions-only`.
+    DecisionsOnly,
 }
 
 impl Bundle {
@@ -49,6 +62,7 @@ impl Bundle {
         Ok(Self {
             hash: hex(&Sha256::digest(&payload)),
             program,
+            contents: Contents::Everything,
         })
     }
 
@@ -74,6 +88,21 @@ impl Bundle {
 /// [`BundleError`] naming what is wrong: not a bundle, another format version, truncated,
 /// corrupt payload.
 pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
+    decode_contents(bytes, Contents::Everything)
+}
+
+/// [`decode`] for an engine that answers decision requests only: the same checks, but the
+/// program's processes and templates are skipped, not read (nor linked into a build that
+/// never calls [`decode`], such as the browser's decisions-only runtime).
+///
+/// # Errors
+/// As [`decode`]; a malformed process or template is noticed only as far as its
+/// MessagePack structure goes.
+pub fn decode_decisions(bytes: &[u8]) -> Result<Bundle, BundleError> {
+    decode_contents(bytes, Contents::DecisionsOnly)
+}
+
+fn decode_contents(bytes: &[u8], contents: Contents) -> Result<Bundle, BundleError> {
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge {
             size: bytes.len(),
@@ -104,10 +133,15 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
     if actual.as_slice() != digest {
         return Err(BundleError::HashMismatch);
     }
-    let program = read::program(payload).map_err(BundleError::Decode)?;
+    let program = match contents {
+        Contents::Everything => read::program(payload),
+        Contents::DecisionsOnly => read::decisions(payload),
+    }
+    .map_err(BundleError::Decode)?;
     Ok(Bundle {
         program,
         hash: hex(&actual),
+        contents,
     })
 }
 

@@ -44,12 +44,39 @@ const MAX_DEPTH: u32 = 1024;
 /// A message naming what was expected and at which byte of the payload, when the payload
 /// is not a program as this build writes it (or has bytes after it).
 pub(crate) fn program(payload: &[u8]) -> Result<Program, String> {
+    whole(payload, Program::read)
+}
+
+/// Decodes a payload's models; the processes and templates are skipped (checked as
+/// MessagePack only) and the program holds none.
+///
+/// # Errors
+/// As [`program`].
+pub(crate) fn decisions(payload: &[u8]) -> Result<Program, String> {
+    whole(payload, |r| {
+        r.fields(3, "a program")?;
+        let models = Read::read(r)?;
+        r.skip("a list of processes")?;
+        r.skip("a list of templates")?;
+        Ok(Program {
+            models,
+            processes: Vec::new(),
+            templates: Vec::new(),
+        })
+    })
+}
+
+/// Reads the payload with `read`, which must consume all of it.
+fn whole(
+    payload: &[u8],
+    read: impl FnOnce(&mut Reader<'_>) -> Res<Program>,
+) -> Result<Program, String> {
     let mut r = Reader {
         bytes: payload,
         pos: 0,
         depth: 0,
     };
-    let program = Program::read(&mut r).map_err(|e| e.message())?;
+    let program = read(&mut r).map_err(|e| e.message())?;
     if r.pos != payload.len() {
         return Err(format!(
             "the program ends at byte {} of {}",
@@ -197,6 +224,41 @@ impl<'a> Reader<'a> {
             self.pos += 1;
         }
         nil
+    }
+
+    /// Skips one MessagePack value of any kind, nested values included.
+    fn skip(&mut self, expected: &'static str) -> Res<()> {
+        let at = self.pos;
+        // The bytes that follow the marker, and the values that follow those.
+        let (bytes, values) = match self.marker(expected)? {
+            Marker::Null | Marker::True | Marker::False | Marker::FixPos(_) | Marker::FixNeg(_) => {
+                (0, 0)
+            }
+            Marker::U8 | Marker::I8 => (1, 0),
+            Marker::U16 | Marker::I16 => (2, 0),
+            Marker::U32 | Marker::I32 | Marker::F32 => (4, 0),
+            Marker::U64 | Marker::I64 | Marker::F64 => (8, 0),
+            Marker::FixStr(n) => (u64::from(n), 0),
+            Marker::Str8 | Marker::Bin8 => (self.be(1, expected)?, 0),
+            Marker::Str16 | Marker::Bin16 => (self.be(2, expected)?, 0),
+            Marker::Str32 | Marker::Bin32 => (self.be(4, expected)?, 0),
+            Marker::FixArray(n) => (0, u64::from(n)),
+            Marker::Array16 => (0, self.be(2, expected)?),
+            Marker::Array32 => (0, self.be(4, expected)?),
+            Marker::FixMap(n) => (0, 2 * u64::from(n)),
+            Marker::Map16 => (0, 2 * self.be(2, expected)?),
+            Marker::Map32 => (0, 2 * self.be(4, expected)?),
+            _ => return self.fail(at, expected),
+        };
+        let bytes = self.count(bytes, at, expected)?;
+        self.take(bytes, expected)?;
+        let values = self.count(values, at, expected)?;
+        self.nest(expected)?;
+        for _ in 0..values {
+            self.skip(expected)?;
+        }
+        self.depth -= 1;
+        Ok(())
     }
 
     /// Enters one level of nesting.
@@ -635,5 +697,76 @@ impl Read for ExprKind {
             },
             _ => return r.fail(at, WHAT),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+
+    /// A program payload whose processes and templates hold one value of every
+    /// MessagePack kind, nested.
+    fn payload_with_every_kind() -> Vec<u8> {
+        let mut p = Vec::new();
+        rmp::encode::write_array_len(&mut p, 3).unwrap();
+        rmp::encode::write_array_len(&mut p, 0).unwrap(); // models
+        rmp::encode::write_array_len(&mut p, 17).unwrap(); // "processes"
+        rmp::encode::write_nil(&mut p).unwrap();
+        rmp::encode::write_bool(&mut p, true).unwrap();
+        rmp::encode::write_pfix(&mut p, 7).unwrap();
+        rmp::encode::write_nfix(&mut p, -3).unwrap();
+        rmp::encode::write_u8(&mut p, 200).unwrap();
+        rmp::encode::write_u16(&mut p, 60_000).unwrap();
+        rmp::encode::write_u32(&mut p, 4_000_000_000).unwrap();
+        rmp::encode::write_u64(&mut p, u64::MAX).unwrap();
+        rmp::encode::write_i8(&mut p, -100).unwrap();
+        rmp::encode::write_i16(&mut p, -30_000).unwrap();
+        rmp::encode::write_i32(&mut p, -70_000).unwrap();
+        rmp::encode::write_i64(&mut p, i64::MIN).unwrap();
+        rmp::encode::write_f32(&mut p, 1.5).unwrap();
+        rmp::encode::write_f64(&mut p, 2.5).unwrap();
+        rmp::encode::write_str(&mut p, &"x".repeat(300)).unwrap();
+        rmp::encode::write_bin(&mut p, &[1, 2, 3]).unwrap();
+        rmp::encode::write_map_len(&mut p, 1).unwrap();
+        rmp::encode::write_str(&mut p, "key").unwrap();
+        rmp::encode::write_array_len(&mut p, 2).unwrap();
+        rmp::encode::write_str(&mut p, "a").unwrap();
+        rmp::encode::write_map_len(&mut p, 0).unwrap();
+        rmp::encode::write_array_len(&mut p, 1).unwrap(); // "templates"
+        rmp::encode::write_str(&mut p, "letter").unwrap();
+        p
+    }
+
+    #[test]
+    fn the_decisions_reader_skips_every_kind_of_value_and_nothing_more() {
+        let payload = payload_with_every_kind();
+        let program = decisions(&payload).unwrap();
+        assert!(program.models.is_empty() && program.processes.is_empty());
+        for cut in 0..payload.len() {
+            assert!(decisions(&payload[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut longer = payload.clone();
+        longer.push(0xc0);
+        assert!(decisions(&longer).is_err());
+        // An extension value is not something a bundle holds.
+        let mut ext = payload[..payload.len() - 8].to_vec();
+        rmp::encode::write_ext_meta(&mut ext, 1, 1).unwrap();
+        ext.push(0);
+        assert!(decisions(&ext).is_err());
+    }
+
+    #[test]
+    fn skipping_stops_at_the_nesting_limit() {
+        let mut p = Vec::new();
+        rmp::encode::write_array_len(&mut p, 3).unwrap();
+        rmp::encode::write_array_len(&mut p, 0).unwrap();
+        for _ in 0..=MAX_DEPTH {
+            rmp::encode::write_array_len(&mut p, 1).unwrap();
+        }
+        rmp::encode::write_nil(&mut p).unwrap();
+        rmp::encode::write_array_len(&mut p, 0).unwrap();
+        let e = decisions(&p).unwrap_err();
+        assert!(e.contains("a list of processes"), "{e}");
     }
 }

@@ -147,6 +147,11 @@ pub enum ApplyError {
         /// Every field problem.
         errors: Vec<FieldError>,
     },
+    /// The engine was loaded for decisions only: its bundle's processes were not read.
+    #[error(
+        "this engine was loaded for decisions only, so it runs no processes; load the bundle with `api::load` (the whole engine) to run them"
+    )]
+    DecisionsOnly,
     /// No process has this name.
     #[error("unknown process `{name}`; the bundle has {known}")]
     UnknownProcess {
@@ -277,6 +282,7 @@ impl ApplyError {
         match self {
             ApplyError::InvalidEvent { .. } => "invalid-event",
             ApplyError::Fields { .. } => "invalid-data",
+            ApplyError::DecisionsOnly => "decisions-only",
             ApplyError::UnknownProcess { .. } => "unknown-process",
             ApplyError::BundleMismatch { .. } => "bundle-mismatch",
             ApplyError::NotStarted { .. } => "not-started",

@@ -42,7 +42,7 @@ pub fn intake(
     };
     let mut decided: BTreeMap<&str, Value> = BTreeMap::new();
     let mut matches = Vec::new();
-    for process in &engine.bundle().program.processes {
+    for process in super::runnable(engine)? {
         let Some(intake) = &process.intake else {
             continue;
         };

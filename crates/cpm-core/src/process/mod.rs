@@ -45,9 +45,22 @@ pub use sla::{Escalation, SlaStatus, SlaView, TaskSla, WorkItem, sla, tasks};
 use crate::decide::Engine;
 use crate::ir::Process;
 
-/// Every process of the engine's bundle, sorted by name.
+/// Every process of the engine's bundle, sorted by name (none when the engine was loaded
+/// for decisions only: [`crate::api::load_decisions`]).
 pub fn definitions(engine: &Engine) -> &[Process] {
     &engine.bundle().program.processes
+}
+
+/// Every process of the engine's bundle, for running them.
+///
+/// # Errors
+/// [`ApplyError::DecisionsOnly`] when the engine was loaded for decisions only, so that it
+/// never looks like a bundle without processes.
+pub(crate) fn runnable(engine: &Engine) -> Result<&[Process], ApplyError> {
+    match engine.bundle().contents {
+        crate::bundle::Contents::Everything => Ok(definitions(engine)),
+        crate::bundle::Contents::DecisionsOnly => Err(ApplyError::DecisionsOnly),
+    }
 }
 
 /// The process named `name`.

@@ -239,7 +239,7 @@ pub(crate) fn find_process<'e>(
     engine: &'e Engine,
     name: &str,
 ) -> Result<&'e ir::Process, ApplyError> {
-    let processes = &engine.bundle().program.processes;
+    let processes = super::runnable(engine)?;
     processes
         .iter()
         .find(|p| p.name == name)
