@@ -18,5 +18,6 @@ pub mod dmn;
 pub mod feel;
 pub mod ir;
 pub mod process;
+mod sort;
 pub mod source;
 pub mod value;

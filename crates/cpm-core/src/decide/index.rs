@@ -112,7 +112,9 @@ impl TableIndex {
         }
         // Equality lookups first: they are cheap and usually narrow the most, so a wide
         // interval column (`[100..100000]` on half the rules) is often not consulted at all.
-        columns.sort_by_key(|(column, index)| (index.intervals.is_some(), *column));
+        crate::sort::sort_by(&mut columns, &mut |(a, a_index), (b, b_index)| {
+            (a_index.intervals.is_some(), a).cmp(&(b_index.intervals.is_some(), b))
+        });
         Some(Self {
             rules: table.rules.len(),
             columns,

@@ -350,7 +350,7 @@ fn by_priority(
         }
         keyed.push((key, i));
     }
-    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    crate::sort::sort_by(&mut keyed, &mut |a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     Ok(keyed.into_iter().map(|(_, i)| i).collect())
 }
 

@@ -94,9 +94,9 @@ fn write_context(out: &mut String, ctx: &Context) {
         order.sort_unstable_by_key(|&i| ctx.get_index(i).map(|(k, _)| k));
         write_entries(out, order.iter().filter_map(|&i| ctx.get_index(i)));
     } else {
-        let mut entries: Vec<(&String, &Value)> = ctx.iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        write_entries(out, entries.into_iter());
+        let entries: Vec<(&String, &Value)> = ctx.iter().collect();
+        let order = crate::sort::order(entries.len(), &mut |a, b| entries[a].0.cmp(entries[b].0));
+        write_entries(out, order.iter().filter_map(|&i| entries.get(i).copied()));
     }
     out.push('}');
 }

@@ -178,7 +178,7 @@ pub(super) fn median(args: &[Value], cx: &mut dyn Invoke) -> R {
         return Ok(Value::Null);
     };
     charge(cx, ns.len())?;
-    ns.sort();
+    crate::sort::sort_by(&mut ns, &mut |a, b| a.cmp(b));
     let n = ns.len();
     Ok(match (ns.get((n.saturating_sub(1)) / 2), ns.get(n / 2)) {
         _ if n == 0 => Value::Null,
@@ -218,7 +218,7 @@ pub(super) fn mode(args: &[Value], cx: &mut dyn Invoke) -> R {
         return Ok(Value::Null);
     };
     charge(cx, ns.len())?;
-    ns.sort();
+    crate::sort::sort_by(&mut ns, &mut |a, b| a.cmp(b));
     let mut best = 0usize;
     let mut modes: Vec<Decimal> = Vec::new();
     let mut i = 0;
