@@ -24,7 +24,6 @@ use cpm_core::api::{self, DecideRequest, ErrorDetail};
 use cpm_core::canonical;
 use cpm_core::feel::eval::Limits;
 use cpm_core::value::json_data::{FloatText, JsonData, Refusal};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "full")]
@@ -370,8 +369,11 @@ fn js_error(e: &ErrorDetail, all: Option<&[ErrorDetail]>) -> JsValue {
         let _ = js_sys::Reflect::set(&error, &key.into(), &value);
     }
     if let Some(all) = all {
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        if let Ok(list) = all.serialize(&serializer) {
+        // As the failure answer writes them: canonical JSON, parsed.
+        let list = serde_json::to_value(all)
+            .map_err(|_| JsValue::UNDEFINED)
+            .and_then(|list| js_sys::JSON::parse(&canonical::to_string(&list)));
+        if let Ok(list) = list {
             let _ = js_sys::Reflect::set(&error, &"errors".into(), &list);
         }
     }
