@@ -17,7 +17,7 @@
 //! (u32, little-endian), then per name, sorted without regard to ASCII case as jiff looks
 //! them up: its length (one byte), the name, and the offset and length (u32 each) of its
 //! zone's record in the data section that makes up the rest of the file. A record is the
-//! zone as jiff parsed it from the database's TZif data ([`record`]); links share their
+//! zone as jiff parsed it from the database's TZif data (`zones::record`); links share their
 //! target's record. Every record is checked when the file is installed.
 
 mod record;
