@@ -46,7 +46,7 @@ wasm-bindgen --target web --out-dir "$here/pkg-decide" --out-name cpm_web_decide
   "target/wasm32-unknown-unknown/$profile/cpm_web.wasm"
 shrink_wasm "$here/pkg-decide/cpm_web_decide_bg.wasm"
 # The decide build has no tz database compiled in: the zone data it loads when a bundle could
-# meet a named zone, from this (native) build's database, shipped gzipped (~57 KB).
+# meet a named zone, from this (native) build's database, shipped gzipped (~30 KB).
 cargo run -q --locked -p cpm-cli -- tzdata -o "$here/pkg-decide/tzdata.raw"
 gzip -9 -n -c "$here/pkg-decide/tzdata.raw" > "$here/pkg-decide/tzdata.bin"
 rm "$here/pkg-decide/tzdata.raw"

@@ -452,7 +452,6 @@ mod tests {
         at += 1 + usize::from(record_bytes[at]);
         let types = usize::from(record_bytes[at]);
         let first_type = at + 1;
-        let transitions_at = first_type + 7 * types;
         let mut bad_designation = record_bytes.clone();
         bad_designation[first_type + 5] = u8::try_from(abbreviations).unwrap();
         assert!(record::read("Europe/Paris", &bad_designation).is_err());
@@ -463,10 +462,38 @@ mod tests {
         let last = bad_type.len() - 1;
         bad_type[last] = u8::try_from(types).unwrap();
         assert!(record::read("Europe/Paris", &bad_type).is_err());
-        let mut out_of_order = record_bytes.clone();
-        let second = transitions_at + 4 + 8;
-        out_of_order[second..second + 8].copy_from_slice(&i64::MIN.to_le_bytes());
-        assert!(record::read("Europe/Paris", &out_of_order).is_err());
+    }
+
+    /// A record written by hand: one type, two transitions `first` and `second` seconds
+    /// apart from the one before, as zigzag LEB128 bytes.
+    fn two_transitions(first: &[u8], second: &[u8]) -> Vec<u8> {
+        let mut r = vec![
+            2, 0, 0, 0, 0, 1, 3, b'U', b'T', b'C', 0, 1, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        r.extend_from_slice(&2u32.to_le_bytes());
+        r.extend_from_slice(first);
+        r.extend_from_slice(second);
+        r.extend_from_slice(&[0, 0]);
+        r
+    }
+
+    #[test]
+    fn transition_instants_must_rise_and_be_well_formed() {
+        // 10 and then 5 more (zigzag: 10 → 20, 5 → 10): in order.
+        assert!(record::read("Etc/Test", &two_transitions(&[20], &[10])).is_ok());
+        // 10 and then 5 less (-5 → 9): out of order; 0 more (0 → 0): the same instant.
+        assert!(record::read("Etc/Test", &two_transitions(&[20], &[9])).is_err());
+        assert!(record::read("Etc/Test", &two_transitions(&[20], &[0])).is_err());
+        // Eleven bytes with the continuation bit, and a tenth byte with bits past 64.
+        let endless = [0x80; 11];
+        assert!(record::read("Etc/Test", &two_transitions(&[20], &endless)).is_err());
+        let mut too_wide = [0xff; 10];
+        too_wide[9] = 0x02;
+        assert!(record::read("Etc/Test", &two_transitions(&[20], &too_wide)).is_err());
+        // i64::MIN seconds is out of jiff's range, not a wrap-around.
+        let mut min = [0xff; 10];
+        min[9] = 0x01;
+        assert!(record::read("Etc/Test", &two_transitions(&min, &[10])).is_err());
     }
 
     #[test]

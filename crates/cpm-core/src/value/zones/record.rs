@@ -25,8 +25,10 @@
 //! abbreviations (u8), each as its length (u8) and text; the POSIX rule's length (u8, 0 for
 //! none) and text; the number of local time types (u8), each as its offset in seconds (i32),
 //! DST flag (u8), abbreviation index (u8) and indicator (u8: 0 local wall, 1 local standard,
-//! 2 UT standard); the number of transitions (u32), their instants (i64 seconds each), then
-//! their local time type indexes (u8 each).
+//! 2 UT standard); the number of transitions (u32), their instants, then their local time type
+//! indexes (u8 each). An instant is written as its distance in seconds from the one before
+//! (from 0 for the first), zigzag-encoded (0, -1, 1, -2, … as 0, 1, 2, 3, …) in LEB128: most
+//! distances are months, 3–4 bytes instead of 8, and the file gzips to half the size.
 
 use jiff_core::tz::tzif::{
     self, DateTime, Indicator, LocalTimeType, MaybeNamedTimeZone, Timestamp, TransitionInfo,
@@ -83,11 +85,28 @@ pub(super) fn write(data: &[u8], out: &mut Vec<u8>) -> Result<(), WriteError> {
     let count = u32::try_from(transitions.timestamps.len())
         .map_err(|_| WriteError::TooLarge("the number of transitions"))?;
     out.extend_from_slice(&count.to_le_bytes());
+    let mut previous = 0i64;
     for t in transitions.timestamps.iter() {
-        out.extend_from_slice(&t.as_second().to_le_bytes());
+        write_varint(t.as_second().wrapping_sub(previous), out);
+        previous = t.as_second();
     }
     out.extend(transitions.infos.iter().map(|info| info.type_index));
     Ok(())
+}
+
+/// Appends `n` zigzag-encoded as LEB128.
+#[cfg(feature = "bundled-tzdb")]
+fn write_varint(n: i64, out: &mut Vec<u8>) {
+    let mut z = ((n << 1) ^ (n >> 63)) as u64;
+    loop {
+        let low = (z & 0x7f) as u8;
+        z >>= 7;
+        if z == 0 {
+            out.push(low);
+            return;
+        }
+        out.push(low | 0x80);
+    }
 }
 
 /// The POSIX TZ string at the end of TZif data (version 2 and later end with
@@ -147,14 +166,17 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> Result<MaybeNamedTimeZone, ZoneD
         });
     }
     let count = at.u32()? as usize;
-    // Each transition takes 9 bytes: a count the record cannot hold is refused before
-    // anything is allocated for it.
-    if count == 0 || count.saturating_mul(9) > at.bytes.len() - at.pos {
+    // Each transition takes 2 bytes at least: a count the record cannot hold is refused
+    // before anything is allocated for it.
+    if count == 0 || count.saturating_mul(2) > at.bytes.len() - at.pos {
         return Err(damaged("a zone's transition count is wrong"));
     }
     let mut timestamps = Vec::with_capacity(count);
+    let mut second = 0i64;
     for _ in 0..count {
-        let second = i64::from_le_bytes(at.array()?);
+        second = second
+            .checked_add(read_varint(&mut at)?)
+            .ok_or(damaged("a transition instant is out of range"))?;
         let t = Timestamp::from_second(second)
             .map_err(|_| damaged("a transition instant is out of range"))?;
         if timestamps.last().is_some_and(|&last| last >= t) {
@@ -192,6 +214,23 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> Result<MaybeNamedTimeZone, ZoneD
         },
     };
     Ok(tz.into_named(TimeZoneId::new_or_heap(name)))
+}
+
+/// A zigzag LEB128 number (see the module doc): at most 10 bytes, and no bits beyond 64.
+fn read_varint(at: &mut Reader<'_>) -> Result<i64, ZoneDataError> {
+    let mut z = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = at.byte()?;
+        let bits = u64::from(byte & 0x7f);
+        if shift == 63 && bits > 1 {
+            break;
+        }
+        z |= bits << shift;
+        if byte & 0x80 == 0 {
+            return Ok(((z >> 1) as i64) ^ -((z & 1) as i64));
+        }
+    }
+    Err(ZoneDataError::Damaged("a transition instant is malformed"))
 }
 
 /// Each transition's kind and the civil datetimes where it starts and ends, as jiff's TZif
