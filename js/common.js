@@ -138,12 +138,18 @@ const isWellFormed =
 /**
  * `decide` of either entry: plain JSON data crosses as one string (much faster than
  * property by property) and reads back the same; anything else takes the general path,
- * which also gives the precise error for values that are not JSON data.
+ * which also gives the precise error for values that are not JSON data. On the fast path
+ * the wasm answers with the body of the answer (`explanation`, `output`, `type`) and the
+ * answer is `bundleHash` (`hash`, the engine's) and `decision` (`name`) followed by the
+ * body's members: the same object, keys in the same order, as the whole answer's text
+ * would parse to. (A name that is not a well-formed string takes the general path: the
+ * wasm reads a lone surrogate as U+FFFD, so the answer's `decision` is not `name` then.)
  */
-export function decideWith(raw, name, input, options) {
+export function decideWith(raw, hash, name, input, options) {
   const explain = explainOf(options);
-  if (explain !== undefined && isPlainJson(input, 0)) {
-    return raw.decideText(name, JSON.stringify(input), explain);
+  if (explain !== undefined && typeof name === 'string' && isWellFormed(name) && isPlainJson(input, 0)) {
+    const body = raw.decideBody(name, JSON.stringify(input), explain);
+    return { bundleHash: hash, decision: name, ...body };
   }
   return raw.decide(name, input, optionsOf(options));
 }
@@ -180,11 +186,15 @@ export function decisionEngine(RawEngine, init, prepare = undefined) {
   return class Engine {
     #raw;
 
+    // The bundle's hash, read once: every answer of `decide` carries it.
+    #hash;
+
     constructor(raw) {
       if (!(raw instanceof RawEngine)) {
         throw new TypeError('use `await Engine.load(bundleBytes)` to create an Engine');
       }
       this.#raw = raw;
+      this.#hash = raw.bundleHash;
     }
 
     /** Loads a bundle (the bytes `cpm build` or `build()` wrote); throws a `CpmError` (`bad-bundle`). */
@@ -218,7 +228,7 @@ export function decisionEngine(RawEngine, init, prepare = undefined) {
      * `CpmError` with `code`, `detail` and `path` when the decision cannot be made.
      */
     decide(name, input = {}, options = undefined) {
-      return decideWith(this.#raw, name, input, options);
+      return decideWith(this.#raw, this.#hash, name, input, options);
     }
 
     /**

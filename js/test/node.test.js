@@ -149,6 +149,11 @@ test('plain JSON input (sent as text) and other objects (sent property by proper
         engine.decide('Discount', asInstance(input), { explain }),
         JSON.stringify(input),
       );
+      // The same keys in the same order as the whole answer's text parses to (the fast
+      // path puts `bundleHash` and `decision` before the body the wasm answers with).
+      const parsed = JSON.stringify(JSON.parse(engine.decideJson('Discount', JSON.stringify(input), { explain })));
+      assert.equal(JSON.stringify(engine.decide('Discount', input, { explain })), parsed);
+      assert.equal(JSON.stringify(engine.decide('Discount', asInstance(input), { explain })), parsed);
     }
   }
   // `undefined` properties are null on both paths (JSON.stringify would drop them).

@@ -149,13 +149,8 @@ pub fn decide_success_text(
     request: &DecideRequest,
     limits: Limits,
 ) -> Result<String, ErrorDetail> {
-    let decided = decided(engine, request, limits)?;
-    Ok(success_text(
-        engine,
-        &request.decision,
-        request.explain,
-        &decided,
-    ))
+    decide_success_body_text(engine, request, limits)
+        .map(|body| whole_text(engine, &request.decision, &body))
 }
 
 /// [`decide_success_text`] for input data given as JSON text, read straight into the
@@ -169,35 +164,78 @@ pub fn decide_input_text(
     explain: bool,
     limits: Limits,
 ) -> Option<Result<String, ErrorDetail>> {
+    decide_input_body_text(engine, decision, input_json, explain, limits)
+        .map(|answer| answer.map(|body| whole_text(engine, decision, &body)))
+}
+
+/// [`decide_input_text`] without the success answer's two constant members: the canonical
+/// text of its **body**, `{"explanation":…,"output":…,"type":"success"}` (no explanation
+/// unless asked for). The whole answer is the body's members after `bundleHash` (the
+/// engine's hash, [`Engine::hash`]) and `decision` (`decision` as given), in that order:
+/// an adapter that keeps the hash can build the answer without reading those two again on
+/// every call (the browser package does). Declines (`None`) and errors exactly as
+/// [`decide_input_text`].
+pub fn decide_input_body_text(
+    engine: &Engine,
+    decision: &str,
+    input_json: &str,
+    explain: bool,
+    limits: Limits,
+) -> Option<Result<String, ErrorDetail>> {
     let options = Options { explain, limits };
     let decided = engine.decide_json_text(decision, input_json, &options)?;
     Some(
         decided
-            .map(|decided| success_text(engine, decision, explain, &decided))
+            .map(|decided| success_body_text(explain, &decided))
             .map_err(|e| ErrorDetail::from(&e)),
     )
 }
 
+/// [`decide_success_text`]'s body (see [`decide_input_body_text`]): the general path of
+/// that function, for input already read as a JSON value.
+///
+/// # Errors
+/// As [`decide_success_text`].
+pub fn decide_success_body_text(
+    engine: &Engine,
+    request: &DecideRequest,
+    limits: Limits,
+) -> Result<String, ErrorDetail> {
+    let decided = decided(engine, request, limits)?;
+    Ok(success_body_text(request.explain, &decided))
+}
+
 /// The canonical text of a success answer (keys in code point order, as the canonical
-/// form sorts them).
-fn success_text(engine: &Engine, decision: &str, explain: bool, decided: &Decided) -> String {
-    // Room for the envelope, the hash and a small output: one allocation for most answers.
-    let mut out = String::with_capacity(256);
+/// form sorts them) from its body: `bundleHash` and `decision`, then the body's members.
+fn whole_text(engine: &Engine, decision: &str, body: &str) -> String {
+    // Room for the envelope and the hash: one allocation for most answers.
+    let mut out = String::with_capacity(body.len() + decision.len() + 96);
     out.push_str("{\"bundleHash\":");
     canonical::write_string(engine.hash(), &mut out);
     out.push_str(",\"decision\":");
     canonical::write_string(decision, &mut out);
+    out.push(',');
+    out.push_str(body.strip_prefix('{').unwrap_or(body));
+    out
+}
+
+/// The canonical text of a success answer's body (see [`decide_input_body_text`]):
+/// `{"explanation":…,"output":…,"type":"success"}`, no explanation unless asked for.
+fn success_body_text(explain: bool, decided: &Decided) -> String {
+    // Room for a small output: one allocation for most answers.
+    let mut out = String::with_capacity(128);
+    out.push('{');
     if explain {
-        out.push_str(",\"explanation\":{\"decisions\":[");
+        out.push_str("\"explanation\":{\"decisions\":[");
         for (i, trace) in decided.trace.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
             canonical::write_to(&trace.to_json(), &mut out);
         }
-        out.push_str("]}");
+        out.push_str("]},");
     }
-    out.push_str(",\"output\":");
+    out.push_str("\"output\":");
     json::write_canonical(&mut out, &decided.output);
     out.push_str(",\"type\":\"success\"}");
     out

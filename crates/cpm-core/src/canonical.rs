@@ -90,8 +90,8 @@ pub(crate) fn first_escaped(bytes: &[u8]) -> Option<usize> {
     let mut chunks = bytes.chunks_exact(8);
     let mut start = 0;
     for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
+        // Always eight bytes (a load, where `copy_from_slice` is a call in the size build).
+        let word = <[u8; 8]>::try_from(chunk).unwrap_or_default();
         let flags = escaped_flags(u64::from_le_bytes(word));
         if flags != 0 {
             return Some(start + (flags.trailing_zeros() / 8) as usize);

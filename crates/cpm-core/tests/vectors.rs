@@ -79,8 +79,26 @@ impl Target for Native {
                 canonical::to_string(&api::decide(engine, &request, Limits::default())),
                 "decide_text differs from the canonical JSON answer for `{decision}`"
             );
+            // The body the browser package completes with the hash and the name is the
+            // whole answer after those two members, on both paths.
+            let whole = api::decide_success_text(engine, &request, Limits::default());
+            let body = api::decide_success_body_text(engine, &request, Limits::default());
+            assert_eq!(
+                body.map(|b| completed(engine.hash(), decision, &b)),
+                whole,
+                "the answer's body differs for `{decision}`"
+            );
             // Input read straight from its text answers the same whenever it is taken.
             let text = input.to_string();
+            if let Some(fast) =
+                api::decide_input_body_text(engine, decision, &text, explain, Limits::default())
+            {
+                assert_eq!(
+                    fast.map(|b| completed(engine.hash(), decision, &b)),
+                    whole,
+                    "the text input path's body differs for `{decision}` on {text}"
+                );
+            }
             if let Some(fast) =
                 api::decide_input_text(engine, decision, &text, explain, Limits::default())
             {
@@ -540,4 +558,16 @@ fn build_errors_differ<T: Ord + std::fmt::Debug>(
             path.display()
         )
     })
+}
+
+/// The whole answer's text from its body (`{"explanation":…,"output":…,"type":…}`), as
+/// the browser package builds the answer: `bundleHash` and `decision` first, then the
+/// body's members.
+fn completed(hash: &str, decision: &str, body: &str) -> String {
+    let members = body.strip_prefix('{').expect("the body is an object");
+    format!(
+        "{{\"bundleHash\":{},\"decision\":{},{members}",
+        canonical::to_string(&serde_json::Value::from(hash)),
+        canonical::to_string(&serde_json::Value::from(decision)),
+    )
 }

@@ -77,31 +77,34 @@ impl Engine {
     /// `JSON.stringify`, after checking that the value is plain JSON data (finite numbers,
     /// well-formed strings, plain objects and arrays, shallow nesting), for which the text
     /// reads back as exactly what [`Engine::decide`] would read from the object; `explain`
-    /// read by the package from options that hold nothing else. Answers and throws exactly
-    /// as [`Engine::decide`]; it is only faster: one string crosses each way and the answer
-    /// is written as text from the decision's value.
+    /// read by the package from options that hold nothing else. Returns the success
+    /// answer's body (`explanation`, `output`, `type`: `api::decide_input_body_text`), to
+    /// which the package puts `bundleHash` and `decision` first; throws exactly as
+    /// [`Engine::decide`]. It is only faster: one string crosses each way, the answer is
+    /// written as text from the decision's value, and the constant members are not written
+    /// and read again on every call.
     ///
     /// # Errors
     /// As [`Engine::decide`].
-    #[wasm_bindgen(js_name = decideText)]
-    pub fn decide_text(
+    #[wasm_bindgen(js_name = decideBody)]
+    pub fn decide_body(
         &self,
         name: &str,
         input_json: &str,
         explain: bool,
     ) -> Result<JsValue, JsValue> {
-        let answer = self
-            .text_answer(name, input_json, explain)
-            .unwrap_or_else(|| {
-                parse_input(input_json).and_then(|input| {
-                    let request = DecideRequest {
-                        decision: name.to_owned(),
-                        input,
-                        explain,
-                    };
-                    api::decide_success_text(&self.inner, &request, Limits::default())
-                })
-            });
+        let answer =
+            api::decide_input_body_text(&self.inner, name, input_json, explain, Limits::default())
+                .unwrap_or_else(|| {
+                    parse_input(input_json).and_then(|input| {
+                        let request = DecideRequest {
+                            decision: name.to_owned(),
+                            input,
+                            explain,
+                        };
+                        api::decide_success_body_text(&self.inner, &request, Limits::default())
+                    })
+                });
         match answer {
             Ok(text) => js_sys::JSON::parse(&text),
             Err(e) => Err(js_error(&e, Some(std::slice::from_ref(&e)))),

@@ -59,7 +59,7 @@ pub fn declared_from_text<'t, 'm>(
     reader.skip_space();
     reader.expect(b'{')?;
     reader.skip_space();
-    if reader.peek() == Some(b'}') {
+    if matches!(reader.peek(), Some(b'}')) {
         reader.at += 1;
     } else {
         loop {
@@ -191,16 +191,19 @@ struct Reader<'t> {
 }
 
 impl<'t> Reader<'t> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.at).copied()
     }
 
+    #[inline(always)]
     fn next(&mut self) -> Option<u8> {
         let b = self.peek()?;
         self.at += 1;
         Some(b)
     }
 
+    #[inline(always)]
     fn expect(&mut self, want: u8) -> Option<()> {
         (self.next()? == want).then_some(())
     }
@@ -213,6 +216,7 @@ impl<'t> Reader<'t> {
     }
 
     /// The rest of the text from the current position.
+    #[inline(always)]
     fn rest(&self) -> &'t str {
         self.text.get(self.at..).unwrap_or("")
     }
@@ -221,11 +225,11 @@ impl<'t> Reader<'t> {
     /// control characters or more than [`MAX_INPUT_STRING_BYTES`] bytes.
     fn plain_string(&mut self) -> Option<&'t str> {
         let rest = self.rest().as_bytes();
-        if rest.first() != Some(&b'"') {
+        if !matches!(rest.first(), Some(b'"')) {
             return None;
         }
         let len = crate::canonical::first_escaped(rest.get(1..)?)?;
-        if rest.get(len + 1) != Some(&b'"') || len > MAX_INPUT_STRING_BYTES {
+        if !matches!(rest.get(len + 1), Some(b'"')) || len > MAX_INPUT_STRING_BYTES {
             return None;
         }
         let s = self.text.get(self.at + 1..self.at + 1 + len)?;
@@ -238,7 +242,7 @@ impl<'t> Reader<'t> {
         if let Some(name) = self.plain_string() {
             return Some(Cow::Borrowed(name));
         }
-        if self.peek() != Some(b'"') {
+        if !matches!(self.peek(), Some(b'"')) {
             return None;
         }
         let mut stream = serde_json::Deserializer::from_str(self.rest()).into_iter::<String>();
@@ -280,7 +284,7 @@ impl<'t> Reader<'t> {
             }
             reader.at - from
         };
-        if self.peek() == Some(b'-') {
+        if matches!(self.peek(), Some(b'-')) {
             self.at += 1;
         }
         match self.peek()? {
@@ -290,7 +294,7 @@ impl<'t> Reader<'t> {
             }
             _ => return None,
         }
-        if self.peek() == Some(b'.') {
+        if matches!(self.peek(), Some(b'.')) {
             self.at += 1;
             if digits(self) == 0 {
                 return None;
