@@ -46,6 +46,9 @@ pub(super) enum WriteError {
     /// jiff's TZif parser refused the data.
     #[error("jiff cannot parse the TZif data: {0}")]
     Tzif(String),
+    /// jiff read a POSIX rule, but the data does not end with it as `\n<rule>\n`.
+    #[error("the TZif data does not end with its POSIX rule")]
+    NoRuleFooter,
     /// A count or text does not fit its field.
     #[error("{0} does not fit the zone-data format")]
     TooLarge(&'static str),
@@ -64,7 +67,7 @@ pub(super) fn write(data: &[u8], out: &mut Vec<u8>) -> Result<(), WriteError> {
         out.extend_from_slice(abbreviation.as_bytes());
     }
     let rule = if tz.posix_tz.is_some() {
-        posix_footer(data).ok_or(WriteError::Tzif("no POSIX rule at the end".to_owned()))?
+        posix_footer(data).ok_or(WriteError::NoRuleFooter)?
     } else {
         ""
     };
